@@ -1,0 +1,195 @@
+"""TwoFactorClient: the one object users hold, with a method per 2FA operation."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+import httpx
+
+from ._config import resolve_api_key, resolve_base_url, user_agent
+from ._endpoints import pin, pin_base, resend, verify, voice
+from ._exceptions import ConfigurationError
+from ._models import PinSent, PinVerification
+from ._request import ApiRequest, T
+from ._retry import RetryPolicy
+from ._transport import DEFAULT_LIMITS, DEFAULT_TIMEOUT, NOT_GIVEN, HttpTransport, NotGiven, Sleep, TimeoutArg
+
+__all__ = ["TwoFactorClient"]
+
+_DEFAULT_RETRY = RetryPolicy()
+
+
+class TwoFactorClient:
+    """Async client for Infobip's 2FA API. Create one per event loop and reuse it; close it when done.
+
+    ``api_key`` defaults to ``$INFOBIP_API_KEY``, ``base_url`` to ``$INFOBIP_BASE_URL`` and then to
+    ``https://api.infobip.com``. ``timeout`` (seconds or an ``httpx.Timeout``) and ``retry`` apply to
+    every call unless a call overrides them. Pass ``http_client`` to use your own ``httpx.AsyncClient``
+    (it is never closed by this client) or ``transport`` to plug an httpx transport (tests, the sandbox).
+    ``sleep`` replaces ``asyncio.sleep`` between retries, so tests can run without waiting.
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        *,
+        timeout: TimeoutArg = NOT_GIVEN,
+        retry: RetryPolicy = _DEFAULT_RETRY,
+        http_client: httpx.AsyncClient | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        api_version: int = 2,
+        allow_insecure_http: bool = False,
+        sleep: Sleep | None = None,
+    ) -> None:
+        key = resolve_api_key(api_key)
+        url = resolve_base_url(base_url, allow_insecure_http=allow_insecure_http)
+        if not isinstance(retry, RetryPolicy):
+            raise ConfigurationError(f"retry must be a RetryPolicy, not {type(retry).__name__}")
+        if http_client is not None and transport is not None:
+            raise ConfigurationError(
+                "pass http_client or transport, not both: a transport belongs inside the http_client you build"
+            )
+        self._pin_base = pin_base(api_version)
+        self.api_version = api_version
+        headers = {
+            "Authorization": f"App {key}",
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+            "User-Agent": user_agent(httpx.__version__),
+        }
+        if http_client is None:
+            owned = httpx.AsyncClient(
+                headers=headers,
+                timeout=DEFAULT_TIMEOUT if isinstance(timeout, NotGiven) else timeout,
+                limits=DEFAULT_LIMITS,
+                transport=transport,
+                follow_redirects=False,
+            )
+            self._transport = HttpTransport(
+                http_client=owned,
+                owns_http_client=True,
+                base_url=url,
+                headers=None,
+                policy=retry,
+                sleep=sleep,
+                timeout=NOT_GIVEN,
+            )
+        else:
+            # A caller's client keeps its own settings; ours travel with each request.
+            self._transport = HttpTransport(
+                http_client=http_client,
+                owns_http_client=False,
+                base_url=url,
+                headers=headers,
+                policy=retry,
+                sleep=sleep,
+                timeout=timeout,
+            )
+
+    @property
+    def base_url(self) -> str:
+        """The API's base URL, without a trailing slash."""
+        return self._transport.base_url
+
+    @property
+    def retry(self) -> RetryPolicy:
+        """The retry policy applied to every call."""
+        return self._transport.policy
+
+    def __repr__(self) -> str:
+        return f"TwoFactorClient(base_url={self.base_url!r}, api_version={self.api_version})"
+
+    async def __aenter__(self) -> TwoFactorClient:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connections this client opened (a caller's ``http_client`` is left open)."""
+        await self._transport.aclose()
+
+    async def _call(self, request: ApiRequest[T], max_retries: int | None, timeout: TimeoutArg) -> T:
+        return await self._transport.call(request, max_retries=max_retries, timeout=timeout)
+
+    async def send_pin(
+        self,
+        *,
+        application_id: str,
+        message_id: str,
+        to: str,
+        from_: str | None = None,
+        placeholders: dict[str, str] | None = None,
+        track_delivery: bool | None = None,
+        nc_needed: bool | None = None,
+        max_retries: int | None = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> PinSent:
+        """Generate a PIN and send it by SMS to ``to``. Not retried after it may have reached the server."""
+        request = pin.send_pin(
+            self._pin_base,
+            application_id=application_id,
+            message_id=message_id,
+            to=to,
+            from_=from_,
+            placeholders=placeholders,
+            track_delivery=track_delivery,
+            nc_needed=nc_needed,
+        )
+        return await self._call(request, max_retries, timeout)
+
+    async def resend_pin(
+        self,
+        pin_id: str,
+        *,
+        placeholders: dict[str, str] | None = None,
+        max_retries: int | None = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> PinSent:
+        """Send the same PIN again by SMS, under the same ``pin_id``."""
+        request = resend.resend_pin(self._pin_base, pin_id, placeholders=placeholders)
+        return await self._call(request, max_retries, timeout)
+
+    async def send_voice_pin(
+        self,
+        *,
+        application_id: str,
+        message_id: str,
+        to: str,
+        from_: str | None = None,
+        placeholders: dict[str, str] | None = None,
+        max_retries: int | None = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> PinSent:
+        """Generate a PIN and read it out in a voice call to ``to``."""
+        request = voice.send_voice_pin(
+            self._pin_base,
+            application_id=application_id,
+            message_id=message_id,
+            to=to,
+            from_=from_,
+            placeholders=placeholders,
+        )
+        return await self._call(request, max_retries, timeout)
+
+    async def resend_voice_pin(
+        self,
+        pin_id: str,
+        *,
+        placeholders: dict[str, str] | None = None,
+        max_retries: int | None = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> PinSent:
+        """Call again and read out the same PIN, under the same ``pin_id``."""
+        request = voice.resend_voice_pin(self._pin_base, pin_id, placeholders=placeholders)
+        return await self._call(request, max_retries, timeout)
+
+    async def verify_pin(
+        self, pin_id: str, pin: str, *, max_retries: int | None = None, timeout: TimeoutArg = NOT_GIVEN
+    ) -> PinVerification:
+        """Check the PIN the user typed. A wrong PIN is ``verified=False``, not an exception."""
+        request = verify.verify_pin(self._pin_base, pin_id, pin)
+        return await self._call(request, max_retries, timeout)

@@ -1,0 +1,193 @@
+"""Every error this library raises.
+
+The whole hierarchy::
+
+    InfobipError                      base of everything below
+    ├── ConfigurationError            the client cannot be built (no API key, bad base URL, ...)
+    ├── InvalidRequestError           bad arguments, raised before anything is sent (also a ValueError)
+    ├── ApiError                      the server answered with an HTTP error status
+    │   ├── BadRequestError           400
+    │   ├── AuthenticationError       401
+    │   ├── PermissionDeniedError     403
+    │   ├── NotFoundError             404
+    │   ├── RateLimitError            429 (``retry_after`` in seconds, or None)
+    │   └── ServerError               5xx
+    ├── TransportError                no HTTP answer was received (``maybe_sent`` says if it may have arrived)
+    │   ├── RequestNotSentError       connect failure, connect or pool timeout: it never left
+    │   └── RequestMaybeSentError     read/write timeout, dropped connection: it may have been processed
+    └── ResponseDecodeError           a 2xx answer whose body is not the JSON the operation promises
+
+An HTTP status with no class of its own (409, 422, ...) raises plain ``ApiError``.
+Messages never carry the API key or a PIN.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+__all__ = [
+    "ApiError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConfigurationError",
+    "InfobipError",
+    "InvalidRequestError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RequestMaybeSentError",
+    "RequestNotSentError",
+    "ResponseDecodeError",
+    "ServerError",
+    "TransportError",
+]
+
+
+class InfobipError(Exception):
+    """Base class of every error raised by infobip_2fa_async."""
+
+
+class ConfigurationError(InfobipError):
+    """The client was configured in a way that cannot work (missing key, bad base URL, ...)."""
+
+
+class InvalidRequestError(InfobipError, ValueError):
+    """An argument is invalid; raised before anything is sent. ``argument`` names it."""
+
+    def __init__(self, argument: str, message: str) -> None:
+        super().__init__(f"{argument}: {message}")
+        self.argument = argument
+
+
+class ApiError(InfobipError):
+    """The server answered with an HTTP error status."""
+
+    def __init__(
+        self,
+        status_code: int,
+        *,
+        message_id: str | None = None,
+        text: str | None = None,
+        validation_errors: Mapping[str, list[str]] | None = None,
+        body: str = "",
+        headers: Mapping[str, str] | None = None,
+        method: str = "",
+        path: str = "",
+    ) -> None:
+        self.status_code = status_code
+        self.message_id = message_id
+        self.text = text
+        self.validation_errors: dict[str, list[str]] = dict(validation_errors or {})
+        self.body = body
+        self.headers: dict[str, str] = dict(headers or {})
+        self.method = method
+        self.path = path
+        super().__init__(self._describe())
+
+    @property
+    def request_id(self) -> str | None:
+        """The server's request id header, when it sent one (quote it to Infobip support)."""
+        for name in ("x-request-id", "x-infobip-request-id"):
+            if name in self.headers:
+                return self.headers[name]
+        return None
+
+    def _describe(self) -> str:
+        parts = [f"HTTP {self.status_code}"]
+        if self.message_id:
+            parts.append(self.message_id)
+        head = " ".join(parts)
+        where = f" from {self.method} {self.path}" if self.method else ""
+        detail = f": {self.text}" if self.text else ""
+        fields = "".join(f"; {field}: {', '.join(messages)}" for field, messages in self.validation_errors.items())
+        return f"{head}{where}{detail}{fields}"
+
+
+class BadRequestError(ApiError):
+    """HTTP 400: the server refused the request's content."""
+
+
+class AuthenticationError(ApiError):
+    """HTTP 401: the API key is missing, wrong or revoked."""
+
+
+class PermissionDeniedError(ApiError):
+    """HTTP 403: the API key may not use this operation or resource."""
+
+
+class NotFoundError(ApiError):
+    """HTTP 404: the application, template or PIN id does not exist."""
+
+
+class RateLimitError(ApiError):
+    """HTTP 429: a throttle or an application limit was hit. ``retry_after`` is in seconds, or None."""
+
+    def __init__(
+        self,
+        status_code: int = 429,
+        *,
+        retry_after: float | None = None,
+        message_id: str | None = None,
+        text: str | None = None,
+        validation_errors: Mapping[str, list[str]] | None = None,
+        body: str = "",
+        headers: Mapping[str, str] | None = None,
+        method: str = "",
+        path: str = "",
+    ) -> None:
+        self.retry_after = retry_after
+        super().__init__(
+            status_code,
+            message_id=message_id,
+            text=text,
+            validation_errors=validation_errors,
+            body=body,
+            headers=headers,
+            method=method,
+            path=path,
+        )
+
+    def _describe(self) -> str:
+        text = super()._describe()
+        if self.retry_after is not None:
+            text += f" (Retry-After: {self.retry_after:g} s)"
+        return text
+
+
+class ServerError(ApiError):
+    """HTTP 5xx: the server failed; the request may or may not have been carried out."""
+
+
+class TransportError(InfobipError):
+    """No HTTP answer was received. ``maybe_sent`` tells whether the server may have acted on it."""
+
+    maybe_sent: bool = True
+
+    def __init__(self, message: str, *, reason: str, method: str = "", path: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.method = method
+        self.path = path
+
+
+class RequestNotSentError(TransportError):
+    """The request never reached the server (connect failure, connect or pool timeout): safe to send again."""
+
+    maybe_sent = False
+
+
+class RequestMaybeSentError(TransportError):
+    """The request may have reached the server (read/write timeout, connection dropped): not safe to resend."""
+
+    maybe_sent = True
+
+
+class ResponseDecodeError(InfobipError):
+    """A successful (2xx) answer whose body is not the JSON the operation promises."""
+
+    def __init__(self, message: str, *, status_code: int, body: str, method: str = "", path: str = "") -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.body = body
+        self.method = method
+        self.path = path

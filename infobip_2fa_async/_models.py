@@ -1,0 +1,122 @@
+"""Typed results and request bodies of the 2FA API.
+
+Attribute names are snake_case; the one converter in ``_converter`` maps them to the API's camelCase.
+Status fields are typed ``SomeEnum | str``: a value this library does not know yet (Infobip adds them
+without notice) arrives as the raw string instead of failing the call.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+import attrs
+
+__all__ = [
+    "CallStatus",
+    "NcStatus",
+    "PinError",
+    "PinSent",
+    "PinVerification",
+    "SmsStatus",
+]
+
+
+class WireEnum(str, Enum):
+    """An enum whose members are the API's own strings; ``str()`` gives that string."""
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+class NcStatus(WireEnum):
+    """Result of the Number Lookup done before an SMS is sent (``ncNeeded``)."""
+
+    NC_DESTINATION_UNKNOWN = "NC_DESTINATION_UNKNOWN"
+    NC_DESTINATION_REACHABLE = "NC_DESTINATION_REACHABLE"
+    NC_DESTINATION_NOT_REACHABLE = "NC_DESTINATION_NOT_REACHABLE"
+    NC_NOT_CONFIGURED = "NC_NOT_CONFIGURED"
+
+
+class SmsStatus(WireEnum):
+    """Whether the PIN SMS was handed over for delivery."""
+
+    MESSAGE_SENT = "MESSAGE_SENT"
+    MESSAGE_NOT_SENT = "MESSAGE_NOT_SENT"
+
+
+class CallStatus(WireEnum):
+    """State of a voice PIN call; ``PENDING_ACCEPTED`` today, the rest from the v1 documentation."""
+
+    PENDING_ACCEPTED = "PENDING_ACCEPTED"
+    BAD_REQUEST = "BAD_REQUEST"
+    PROCESSING = "PROCESSING"
+    PROCESSED = "PROCESSED"
+    ANSWERED_MACHINE = "ANSWERED_MACHINE"
+    ERROR = "ERROR"
+    ERROR_NOT_ENOUGH_CREDITS = "ERROR_NOT_ENOUGH_CREDITS"
+    ERROR_NETWORK_NOT_AVAILABLE = "ERROR_NETWORK_NOT_AVAILABLE"
+    ERROR_ROUTE_NOT_AVAILABLE = "ERROR_ROUTE_NOT_AVAILABLE"
+    ERROR_USER_BUSY = "ERROR_USER_BUSY"
+    ERROR_NO_ANSWER = "ERROR_NO_ANSWER"
+    UNDEFINED = "UNDEFINED"
+
+
+class PinError(WireEnum):
+    """Why a verification did not succeed."""
+
+    WRONG_PIN = "WRONG_PIN"
+    TTL_EXPIRED = "TTL_EXPIRED"
+    NO_MORE_PIN_ATTEMPTS = "NO_MORE_PIN_ATTEMPTS"
+
+
+@attrs.frozen
+class PinSent:
+    """The answer to sending or resending a PIN over SMS or voice."""
+
+    pin_id: str
+    to: str | None = None
+    nc_status: NcStatus | str | None = None
+    sms_status: SmsStatus | str | None = None
+    call_status: CallStatus | str | None = None
+    external_message_id: str | None = None
+
+
+@attrs.frozen
+class PinVerification:
+    """The answer to verifying a PIN. A wrong PIN is ``verified=False`` with ``pin_error`` set, not an error."""
+
+    pin_id: str
+    msisdn: str
+    verified: bool
+    attempts_remaining: int | None = None
+    pin_error: PinError | str | None = None
+
+
+# Request bodies: internal, built by the endpoint modules after validation.
+
+
+@attrs.frozen
+class SendPinBody:
+    """JSON body of a PIN send over SMS or voice."""
+
+    application_id: str
+    message_id: str
+    to: str
+    from_: str | None = None
+    placeholders: dict[str, str] | None = None
+    track_delivery: bool | None = None
+
+
+@attrs.frozen
+class ResendPinBody:
+    """Optional JSON body of a PIN resend."""
+
+    placeholders: dict[str, str] | None = None
+    track_delivery: bool | None = None
+
+
+@attrs.frozen
+class VerifyPinBody:
+    """JSON body of a PIN verification; the PIN is kept out of its repr."""
+
+    pin: str = attrs.field(repr=lambda _: "'***'")

@@ -1,0 +1,156 @@
+"""Sans-I/O pieces of the wire protocol: request bodies to bytes, responses to models or typed errors.
+
+Everything here works on plain data (status code, header mapping, body bytes), so it is tested without
+a network and shared by every transport.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from email.utils import parsedate_to_datetime
+from typing import Any, TypeVar
+
+import attrs
+
+from ._converter import converter, decode_problem
+from ._exceptions import (
+    ApiError,
+    AuthenticationError,
+    BadRequestError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    ResponseDecodeError,
+    ServerError,
+)
+from ._request import ApiRequest
+
+__all__ = ["decode_response", "encode_body", "error_from_response", "parse_retry_after"]
+
+T = TypeVar("T")
+
+_BODY_SNIPPET = 2000  # characters of a non-JSON body kept on the error, enough to recognise an HTML page
+
+_ERROR_CLASSES: dict[int, type[ApiError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    429: RateLimitError,
+}
+
+
+def encode_body(body: object | None) -> bytes | None:
+    """Serialize a body model to compact JSON bytes (None stays None: no body is sent)."""
+    if body is None:
+        return None
+    return json.dumps(converter.unstructure(body), separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def parse_retry_after(value: str | None, now: float) -> float | None:
+    """Read ``Retry-After`` as seconds or as an HTTP date (relative to ``now``, a UNIX time); None if unusable."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        pass
+    else:
+        return seconds if seconds >= 0 and seconds == seconds and seconds != float("inf") else None
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:  # an HTTP date is always GMT
+        return None
+    return max(when.timestamp() - now, 0.0)
+
+
+def _error_details(data: Any) -> tuple[str | None, str | None, dict[str, list[str]]]:
+    """messageId, text and validation errors from either Infobip error envelope."""
+    if not isinstance(data, dict):
+        return None, None, {}
+    legacy = data.get("requestError")
+    if isinstance(legacy, dict):
+        service = legacy.get("serviceException") or legacy.get("policyException") or {}
+        if isinstance(service, dict):
+            fields: dict[str, list[str]] = {}
+            raw = service.get("validationErrors")
+            if isinstance(raw, dict):
+                for field, messages in raw.items():
+                    items = messages if isinstance(messages, list) else [messages]
+                    fields[str(field)] = [str(message) for message in items]
+            return _text(service.get("messageId")), _text(service.get("text")), fields
+    if "errorCode" in data or "description" in data:
+        fields = {}
+        violations = data.get("violations")
+        if isinstance(violations, list):
+            for violation in violations:
+                if isinstance(violation, dict):
+                    field = str(violation.get("property") or violation.get("field") or "")
+                    fields.setdefault(field, []).append(str(violation.get("violation") or violation.get("message")))
+        return _text(data.get("errorCode")), _text(data.get("description")), fields
+    return None, None, {}
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def error_from_response(
+    status_code: int, headers: Mapping[str, str], content: bytes, *, method: str, path: str, now: float
+) -> ApiError:
+    """The typed error for an HTTP error status, from whatever body came with it (JSON, HTML, nothing)."""
+    body = content[:_BODY_SNIPPET].decode("utf-8", errors="replace")
+    try:
+        data = json.loads(content) if content else None
+    except ValueError:
+        data = None
+    message_id, text, validation_errors = _error_details(data)
+    lowered = {name.lower(): value for name, value in headers.items()}
+    common: dict[str, Any] = {
+        "message_id": message_id,
+        "text": text,
+        "validation_errors": validation_errors,
+        "body": body,
+        "headers": lowered,
+        "method": method,
+        "path": path,
+    }
+    if status_code == 429:
+        retry_after = parse_retry_after(lowered.get("retry-after"), now)
+        return RateLimitError(status_code, retry_after=retry_after, **common)
+    if status_code >= 500:
+        return ServerError(status_code, **common)
+    return _ERROR_CLASSES.get(status_code, ApiError)(status_code, **common)
+
+
+def decode_response(request: ApiRequest[T], status_code: int, content: bytes) -> T:
+    """Parse a 2xx body into the request's response model, or raise ResponseDecodeError."""
+    where = f"{request.method} {request.path}"
+    try:
+        data = json.loads(content)
+    except ValueError:
+        raise ResponseDecodeError(
+            f"the answer to {where} (HTTP {status_code}) is not JSON",
+            status_code=status_code,
+            body=content[:_BODY_SNIPPET].decode("utf-8", errors="replace"),
+            method=request.method,
+            path=request.path,
+        ) from None
+    if attrs.has(request.response_type) and not isinstance(data, dict):
+        problem = f"expected a JSON object, got {type(data).__name__}"
+    else:
+        try:
+            return converter.structure(data, request.response_type)
+        except Exception as error:  # cattrs reports every mismatch as some Exception subclass
+            problem = decode_problem(error)
+    raise ResponseDecodeError(
+        f"the answer to {where} (HTTP {status_code}) is not a valid {request.response_type.__name__}: {problem}",
+        status_code=status_code,
+        body=content[:_BODY_SNIPPET].decode("utf-8", errors="replace"),
+        method=request.method,
+        path=request.path,
+    )

@@ -1,0 +1,102 @@
+"""Retry policy and the pure decision "retry or not, and how long to wait".
+
+No I/O here: ``decide`` is a function of (error, attempt, idempotency, policy, a random draw), so every
+rule is tested with plain data. ``_transport`` hands it to tenacity, which drives the loop.
+
+The rules, from the API's own facts (sending or verifying a PIN is not idempotent and takes no
+idempotency key):
+- 429 is always retried: the server refused the request, so nothing was done. A ``Retry-After`` is
+  honoured when present; one longer than ``max_retry_after`` raises at once instead of sleeping.
+- Failures that prove the request never left (connect error, connect timeout, pool timeout) are retried.
+- 5xx, read/write timeouts and dropped connections may come after the server acted (a PIN was texted, an
+  attempt was spent). They are retried only for idempotent operations or with ``retry_unsafe=True``.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from ._exceptions import (
+    InvalidRequestError,
+    RateLimitError,
+    RequestMaybeSentError,
+    RequestNotSentError,
+    ServerError,
+)
+
+__all__ = ["NOT_SENT_REASONS", "RetryDecision", "RetryPolicy", "backoff", "decide"]
+
+# TransportError.reason values that prove the request never reached the server.
+NOT_SENT_REASONS = frozenset({"connect_error", "connect_timeout", "pool_timeout"})
+
+
+def _non_negative(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise InvalidRequestError(attribute.name, f"must be a number >= 0, not {value!r}")
+
+
+def _retry_count(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidRequestError(attribute.name, f"must be a whole number >= 0, not {value!r}")
+
+
+@attrs.frozen
+class RetryPolicy:
+    """How the client retries. The defaults suit a web backend: at most 3 retries, waits of 0.5 s to 8 s."""
+
+    max_retries: int = attrs.field(default=3, validator=_retry_count)
+    initial_delay: float = attrs.field(default=0.5, validator=_non_negative)
+    max_delay: float = attrs.field(default=8.0, validator=_non_negative)
+    max_retry_after: float = attrs.field(default=60.0, validator=_non_negative)
+    retry_unsafe: bool = False
+    jitter: bool = True
+
+
+@attrs.frozen
+class RetryDecision:
+    """Whether to send the request again, after how many seconds, and why (for the log)."""
+
+    retry: bool
+    wait: float
+    reason: str
+
+
+def backoff(policy: RetryPolicy, attempt: int, draw: float) -> float:
+    """Exponential backoff with full jitter: a wait in [0, min(max_delay, initial_delay * 2**(attempt-1))].
+
+    ``draw`` is a random number in [0, 1); with ``jitter=False`` the ceiling itself is used.
+    """
+    ceiling = min(policy.max_delay, policy.initial_delay * 2.0 ** max(attempt - 1, 0))
+    return ceiling * draw if policy.jitter else ceiling
+
+
+def decide(policy: RetryPolicy, *, error: BaseException, attempt: int, idempotent: bool, draw: float) -> RetryDecision:
+    """Decide whether the failed attempt number ``attempt`` (1 = the first) should be retried.
+
+    The retry count limit is applied by the caller; this says what the outcome itself allows.
+    """
+    if isinstance(error, RateLimitError):
+        if error.retry_after is None:
+            return RetryDecision(True, backoff(policy, attempt, draw), "429 Too Many Requests")
+        if error.retry_after > policy.max_retry_after:
+            return RetryDecision(
+                False,
+                0.0,
+                f"429 with Retry-After {error.retry_after:g} s, over max_retry_after ({policy.max_retry_after:g} s)",
+            )
+        return RetryDecision(True, max(error.retry_after, 0.0), f"429 with Retry-After {error.retry_after:g} s")
+    if isinstance(error, RequestNotSentError):
+        if error.reason in NOT_SENT_REASONS:
+            return RetryDecision(True, backoff(policy, attempt, draw), f"{error.reason} (request never sent)")
+        return RetryDecision(False, 0.0, f"{error.reason} is not transient")
+    if isinstance(error, (ServerError, RequestMaybeSentError)):
+        what = f"HTTP {error.status_code}" if isinstance(error, ServerError) else error.reason
+        if idempotent or policy.retry_unsafe:
+            return RetryDecision(True, backoff(policy, attempt, draw), what)
+        return RetryDecision(
+            False,
+            0.0,
+            f"{what} after the request may have reached the server; not retried because sending it again "
+            "could text the person twice or spend a PIN attempt (RetryPolicy(retry_unsafe=True) allows it)",
+        )
+    return RetryDecision(False, 0.0, f"{type(error).__name__} is not retried")

@@ -1,0 +1,100 @@
+"""Argument checks shared by the endpoint modules. Each raises InvalidRequestError naming the argument.
+
+They run before anything is sent, so a bad call costs no request, no SMS and no PIN attempt.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from urllib.parse import quote
+
+from ._exceptions import InvalidRequestError
+
+__all__ = [
+    "check_bool",
+    "check_phone_number",
+    "check_pin",
+    "check_placeholders",
+    "check_text",
+    "path_segment",
+]
+
+# Separators people type inside phone numbers; a single leading "+" is allowed too.
+_PHONE_SEPARATORS = re.compile(r"[\s\-.()]")
+_DIGITS = re.compile(r"[0-9]{6,15}")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def check_text(argument: str, value: object) -> str:
+    """A non-empty string without control characters (ids, sender names)."""
+    if not isinstance(value, str):
+        raise InvalidRequestError(argument, f"must be a string, not {type(value).__name__}")
+    if not value.strip():
+        raise InvalidRequestError(argument, "must not be empty")
+    if _CONTROL.search(value):
+        raise InvalidRequestError(argument, "must not contain control characters such as newlines")
+    return value
+
+
+def path_segment(argument: str, value: object) -> str:
+    """An id placed in the URL path, escaped so that it can never change which path is requested."""
+    text = check_text(argument, value)
+    if text in (".", ".."):
+        raise InvalidRequestError(argument, f"{text!r} is not an id")
+    return quote(text, safe="")
+
+
+def check_phone_number(argument: str, value: object) -> str:
+    """A phone number in international form; returns its digits (``+41 79-302 67.27`` -> ``41793026727``)."""
+    if not isinstance(value, str):
+        raise InvalidRequestError(argument, f"must be a phone number string, not {type(value).__name__}")
+    digits = _PHONE_SEPARATORS.sub("", value)
+    digits = digits.removeprefix("+")
+    if not _DIGITS.fullmatch(digits):
+        raise InvalidRequestError(
+            argument,
+            f"{value!r} is not a phone number: give 6 to 15 digits in international form, "
+            "country code first (for example '41793026727' or '+41 79 302 67 27')",
+        )
+    return digits
+
+
+def check_pin(value: object) -> str:
+    """The PIN the user typed: a non-empty string. Never echoed back in a message."""
+    if not isinstance(value, str):
+        raise InvalidRequestError("pin", f"must be a string, not {type(value).__name__}")
+    if not value.strip():
+        raise InvalidRequestError("pin", "must not be empty")
+    if _CONTROL.search(value):
+        raise InvalidRequestError("pin", "must not contain control characters")
+    return value
+
+
+def check_bool(argument: str, value: object) -> bool | None:
+    """None (leave it to the server) or a real bool; the string 'false' is refused, not taken as true."""
+    if value is None or isinstance(value, bool):
+        return value
+    raise InvalidRequestError(argument, f"must be True, False or None, not {type(value).__name__}")
+
+
+def check_placeholders(argument: str, value: object) -> dict[str, str] | None:
+    """Template placeholders: string keys without braces, not ``pin`` (the PIN fills that), string values."""
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise InvalidRequestError(argument, f"must be a mapping of str to str, not {type(value).__name__}")
+    checked: dict[str, str] = {}
+    for key, text in value.items():
+        if not isinstance(key, str) or not key:
+            raise InvalidRequestError(argument, f"keys must be non-empty strings, not {key!r}")
+        if "{" in key or "}" in key:
+            raise InvalidRequestError(
+                argument, f"key {key!r} must not contain braces: write 'firstName', not '{{{{firstName}}}}'"
+            )
+        if key == "pin":
+            raise InvalidRequestError(argument, "the key 'pin' is reserved: the service fills {{pin}} itself")
+        if not isinstance(text, str):
+            raise InvalidRequestError(argument, f"value of {key!r} must be a string, not {type(text).__name__}")
+        checked[key] = text
+    return checked
