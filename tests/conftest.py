@@ -1,0 +1,111 @@
+"""Shared test helpers: the reference folder beside the checkout, a recording sleep, client factories."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import respx
+
+from infobip_2fa_async import RetryPolicy, TwoFactorClient
+
+API_KEY = "test-key-3f9a1c"
+BASE_URL = "https://api.infobip.com"
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+def shared_file(*parts: str) -> Path:
+    """A file of ../shared/; skipped on a user's clone without it, an error in CI (CI=true) where it must exist."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{path} is missing: CI must have the shared/ folder beside the checkout")
+        pytest.skip(
+            f"{path} not found: this test reads the project's shared reference folder, kept beside the checkout"
+        )
+    return path
+
+
+def seed_examples() -> list[dict[str, Any]]:
+    """Every request/response example of the seed page, in page order.
+
+    Each: method, target (path and query), headers, body (dict or None), response (dict).
+    """
+    text = shared_file("seed", "000_fad9ede2930ec3b1.txt").read_text()
+    decoder = json.JSONDecoder()
+    examples = []
+    for chunk in text.split("Request example\n")[1:]:
+        lines = chunk.splitlines()
+        method, target, _ = lines[0].split(" ")
+        headers: dict[str, str] = {}
+        body = None
+        for number, line in enumerate(lines[1:], start=1):
+            if line.startswith("{"):
+                body, _ = decoder.raw_decode("\n".join(lines[number:]))
+                break
+            if line.startswith("<?php"):
+                break
+            name, _, value = line.partition(": ")
+            headers[name] = value
+        response_at = chunk.index("Response:")
+        response, _ = decoder.raw_decode(chunk, chunk.index("{", response_at))
+        examples.append({"method": method, "target": target, "headers": headers, "body": body, "response": response})
+    return examples
+
+
+def openapi_spec() -> dict[str, Any]:
+    """Infobip's OpenAPI description of the 2FA API, from ../shared/reference/."""
+    return json.loads(shared_file("reference", "infobip-2fa-openapi.json").read_text())  # type: ignore[no-any-return]
+
+
+class RecordingSleep:
+    """An asyncio.sleep stand-in that records each wait and returns at once: no test sleeps for real."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+
+@pytest.fixture
+def sleep() -> RecordingSleep:
+    return RecordingSleep()
+
+
+@pytest.fixture
+def mock_api() -> respx.MockRouter:
+    """respx routes for https://api.infobip.com; every request not routed fails the test."""
+    with respx.mock(base_url=BASE_URL, assert_all_called=False) as router:
+        yield router
+
+
+@pytest.fixture
+async def client(sleep: RecordingSleep) -> AsyncIterator[TwoFactorClient]:
+    """A client on the real default httpx transport (respx intercepts it), jitter off for exact waits."""
+    async with TwoFactorClient(API_KEY, BASE_URL, retry=RetryPolicy(jitter=False), sleep=sleep) as made:
+        yield made
+
+
+def make_client(handler: Callable[[httpx.Request], httpx.Response], **kwargs: Any) -> TwoFactorClient:
+    """A client whose requests go to ``handler`` (an httpx.MockTransport), never to a network."""
+    kwargs.setdefault("retry", RetryPolicy(jitter=False))
+    return TwoFactorClient(API_KEY, BASE_URL, transport=httpx.MockTransport(handler), **kwargs)
+
+
+PIN_ID = "9C817C6F8AF3D48F9FE553282AFA2B67"
+SENT_JSON = {"pinId": PIN_ID, "to": "41793026727", "ncStatus": "NC_DESTINATION_REACHABLE", "smsStatus": "MESSAGE_SENT"}
+VERIFIED_JSON = {"pinId": PIN_ID, "msisdn": "41793026727", "verified": True, "attemptsRemaining": 0}
+
+
+def legacy_error(message_id: str, text: str, validation_errors: dict[str, list[str]] | None = None) -> dict[str, Any]:
+    """Infobip's legacy error envelope, as 2FA answers it."""
+    exception: dict[str, Any] = {"messageId": message_id, "text": text}
+    if validation_errors is not None:
+        exception["validationErrors"] = validation_errors
+    return {"requestError": {"serviceException": exception}}
