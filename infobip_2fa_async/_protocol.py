@@ -129,26 +129,23 @@ def error_from_response(
 
 def decode_response(request: ApiRequest[T], status_code: int, content: bytes) -> T:
     """Parse a 2xx body into the request's response model, or raise ResponseDecodeError."""
-    where = f"{request.method} {request.path}"
     try:
         data = json.loads(content)
     except ValueError:
-        raise ResponseDecodeError(
-            f"the answer to {where} (HTTP {status_code}) is not JSON",
-            status_code=status_code,
-            body=content[:_BODY_SNIPPET].decode("utf-8", errors="replace"),
-            method=request.method,
-            path=request.path,
-        ) from None
-    if attrs.has(request.response_type) and not isinstance(data, dict):
-        problem = f"expected a JSON object, got {type(data).__name__}"
+        problem = "it is not JSON"
     else:
-        try:
-            return converter.structure(data, request.response_type)
-        except Exception as error:  # cattrs reports every mismatch as some Exception subclass
-            problem = decode_problem(error)
+        if request.unwrap is not None and isinstance(data, dict) and request.unwrap in data:
+            data = data[request.unwrap]
+        if attrs.has(request.response_type) and not isinstance(data, dict):
+            problem = f"expected a JSON object, got {type(data).__name__}"
+        else:
+            try:
+                return converter.structure(data, request.response_type)
+            except Exception as error:  # cattrs reports every mismatch as some Exception subclass
+                problem = decode_problem(error)
     raise ResponseDecodeError(
-        f"the answer to {where} (HTTP {status_code}) is not a valid {request.response_type.__name__}: {problem}",
+        f"the answer to {request.method} {request.path} (HTTP {status_code}) is not a valid "
+        f"{getattr(request.response_type, '__name__', request.response_type)}: {problem}",
         status_code=status_code,
         body=content[:_BODY_SNIPPET].decode("utf-8", errors="replace"),
         method=request.method,

@@ -18,6 +18,7 @@ _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 class ApiRequest(Generic[T]):
     """One API call, described as data: no HTTP, no JSON.
 
+    ``response_type`` is what the converter builds from the answer (a model class or e.g. ``list[Model]``).
     ``idempotent`` says whether sending it twice is harmless, which decides whether a failure after the
     request may have reached the server (5xx, read timeout, dropped connection) may be retried.
     """
@@ -27,6 +28,8 @@ class ApiRequest(Generic[T]):
     response_type: type[T]
     body: object | None = None
     query: Mapping[str, str] | None = None
+    # For answers that wrap the payload in an object ({"verifications": [...]}): the key to read it from.
+    unwrap: str | None = None
     idempotent: bool = attrs.field(
         default=attrs.Factory(lambda self: self.method in _IDEMPOTENT_METHODS, takes_self=True)
     )

@@ -122,8 +122,8 @@ async def test_rate_limit_error_carries_retry_after(client: TwoFactorClient, moc
 @pytest.mark.parametrize(
     ("body", "problem"),
     [
-        (b"<html>maintenance</html>", "is not JSON"),
-        (b"", "is not JSON"),
+        (b"<html>maintenance</html>", "it is not JSON"),
+        (b"", "it is not JSON"),
         (b'{"pinId": "P", "msisdn": "41", "verified": "yes"}', "expected bool"),
         (b'{"msisdn": "41", "verified": true}', "required field missing"),
         (b"[1, 2]", "expected a JSON object"),
