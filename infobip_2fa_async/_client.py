@@ -7,10 +7,11 @@ from types import TracebackType
 import httpx
 
 from ._config import resolve_api_key, resolve_base_url, user_agent
-from ._endpoints import pin, pin_base, resend, verify, voice
+from ._endpoints import email, pin, pin_base, resend, verifications, verify, voice
 from ._exceptions import ConfigurationError
-from ._models import PinSent, PinVerification
+from ._models import EmailPinSent, PinSent, PinVerification, Verification
 from ._request import ApiRequest, T
+from ._resources import Applications, EmailTemplates, Templates
 from ._retry import RetryPolicy
 from ._transport import DEFAULT_LIMITS, DEFAULT_TIMEOUT, NOT_GIVEN, HttpTransport, NotGiven, Sleep, TimeoutArg
 
@@ -87,6 +88,13 @@ class TwoFactorClient:
                 timeout=timeout,
             )
 
+        self.applications = Applications(self._call)
+        """Create, list, read and update 2FA applications."""
+        self.templates = Templates(self._call)
+        """Create, list, read and update SMS/voice message templates."""
+        self.email_templates = EmailTemplates(self._call)
+        """Create and update e-mail message templates."""
+
     @property
     def base_url(self) -> str:
         """The API's base URL, without a trailing slash."""
@@ -146,11 +154,12 @@ class TwoFactorClient:
         pin_id: str,
         *,
         placeholders: dict[str, str] | None = None,
+        track_delivery: bool | None = None,
         max_retries: int | None = None,
         timeout: TimeoutArg = NOT_GIVEN,
     ) -> PinSent:
         """Send the same PIN again by SMS, under the same ``pin_id``."""
-        request = resend.resend_pin(self._pin_base, pin_id, placeholders=placeholders)
+        request = resend.resend_pin(self._pin_base, pin_id, placeholders=placeholders, track_delivery=track_delivery)
         return await self._call(request, max_retries, timeout)
 
     async def send_voice_pin(
@@ -161,6 +170,7 @@ class TwoFactorClient:
         to: str,
         from_: str | None = None,
         placeholders: dict[str, str] | None = None,
+        track_delivery: bool | None = None,
         max_retries: int | None = None,
         timeout: TimeoutArg = NOT_GIVEN,
     ) -> PinSent:
@@ -172,6 +182,7 @@ class TwoFactorClient:
             to=to,
             from_=from_,
             placeholders=placeholders,
+            track_delivery=track_delivery,
         )
         return await self._call(request, max_retries, timeout)
 
@@ -180,11 +191,14 @@ class TwoFactorClient:
         pin_id: str,
         *,
         placeholders: dict[str, str] | None = None,
+        track_delivery: bool | None = None,
         max_retries: int | None = None,
         timeout: TimeoutArg = NOT_GIVEN,
     ) -> PinSent:
         """Call again and read out the same PIN, under the same ``pin_id``."""
-        request = voice.resend_voice_pin(self._pin_base, pin_id, placeholders=placeholders)
+        request = voice.resend_voice_pin(
+            self._pin_base, pin_id, placeholders=placeholders, track_delivery=track_delivery
+        )
         return await self._call(request, max_retries, timeout)
 
     async def verify_pin(
@@ -192,4 +206,56 @@ class TwoFactorClient:
     ) -> PinVerification:
         """Check the PIN the user typed. A wrong PIN is ``verified=False``, not an exception."""
         request = verify.verify_pin(self._pin_base, pin_id, pin)
+        return await self._call(request, max_retries, timeout)
+
+    async def send_email_pin(
+        self,
+        *,
+        application_id: str,
+        message_id: str,
+        to: str,
+        from_: str | None = None,
+        placeholders: dict[str, str] | None = None,
+        landing_page_placeholders: dict[str, str] | None = None,
+        max_retries: int | None = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> EmailPinSent:
+        """Generate a PIN and e-mail it to the address ``to``."""
+        request = email.send_email_pin(
+            application_id=application_id,
+            message_id=message_id,
+            to=to,
+            from_=from_,
+            placeholders=placeholders,
+            landing_page_placeholders=landing_page_placeholders,
+        )
+        return await self._call(request, max_retries, timeout)
+
+    async def resend_email_pin(
+        self,
+        pin_id: str,
+        *,
+        placeholders: dict[str, str] | None = None,
+        landing_page_placeholders: dict[str, str] | None = None,
+        max_retries: int | None = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> EmailPinSent:
+        """E-mail the same PIN again, under the same ``pin_id``."""
+        request = email.resend_email_pin(
+            pin_id, placeholders=placeholders, landing_page_placeholders=landing_page_placeholders
+        )
+        return await self._call(request, max_retries, timeout)
+
+    async def verification_status(
+        self,
+        application_id: str,
+        *,
+        msisdn: str,
+        verified: bool | None = None,
+        sent: bool | None = None,
+        max_retries: int | None = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+    ) -> list[Verification]:
+        """What was sent to ``msisdn`` under the application and whether it was verified."""
+        request = verifications.verification_status(application_id, msisdn=msisdn, verified=verified, sent=sent)
         return await self._call(request, max_retries, timeout)

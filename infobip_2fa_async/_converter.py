@@ -17,7 +17,7 @@ import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-from ._models import CallStatus, NcStatus, PinError, SmsStatus
+from ._models import CallStatus, Language, NcStatus, PinError, PinType, SmsStatus
 
 __all__ = ["converter", "decode_problem", "wire_name"]
 
@@ -95,7 +95,7 @@ def _wire_value(value: Enum | str | None) -> str | None:
     return value.value if isinstance(value, Enum) else value
 
 
-for _enum in (NcStatus, SmsStatus, CallStatus, PinError):
+for _enum in (NcStatus, SmsStatus, CallStatus, PinError, PinType, Language):
     register_open_enum(_enum)
 
 

@@ -7,12 +7,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from enum import Enum
+from typing import TypeVar
 from urllib.parse import quote
 
 from ._exceptions import InvalidRequestError
 
 __all__ = [
     "check_bool",
+    "check_choice",
+    "check_email",
+    "check_int",
+    "check_max_length",
+    "check_number",
     "check_phone_number",
     "check_pin",
     "check_placeholders",
@@ -98,3 +105,64 @@ def check_placeholders(argument: str, value: object) -> dict[str, str] | None:
             raise InvalidRequestError(argument, f"value of {key!r} must be a string, not {type(text).__name__}")
         checked[key] = text
     return checked
+
+
+# A pragmatic address check: something@domain.tld, no spaces. The server has the final word.
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+
+
+def check_email(argument: str, value: object) -> str:
+    """An e-mail address such as ``john.smith@example.com``."""
+    text = check_text(argument, value)
+    if not _EMAIL.fullmatch(text):
+        raise InvalidRequestError(argument, f"{text!r} is not an e-mail address such as 'john.smith@example.com'")
+    return text
+
+
+def check_int(argument: str, value: object, *, minimum: int | None = None, maximum: int | None = None) -> int | None:
+    """None, or a whole number (not a bool) within the bounds."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidRequestError(argument, f"must be a whole number, not {type(value).__name__}")
+    if minimum is not None and value < minimum:
+        raise InvalidRequestError(argument, f"must be at least {minimum}, not {value}")
+    if maximum is not None and value > maximum:
+        raise InvalidRequestError(argument, f"must be at most {maximum}, not {value}")
+    return value
+
+
+def check_number(argument: str, value: object, *, minimum: float, maximum: float) -> float | None:
+    """None, or a number (int or float, not a bool) within [minimum, maximum]."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InvalidRequestError(argument, f"must be a number, not {type(value).__name__}")
+    if not minimum <= value <= maximum:
+        raise InvalidRequestError(argument, f"must be between {minimum:g} and {maximum:g}, not {value:g}")
+    return value
+
+
+E = TypeVar("E", bound=Enum)
+
+
+def check_choice(argument: str, value: object, enum: type[E]) -> E | None:
+    """None, a member of ``enum``, or one of its values as a string (``"NUMERIC"``)."""
+    if value is None or isinstance(value, enum):
+        return value
+    member = enum._value2member_map_.get(value) if isinstance(value, str) else None
+    if member is None:
+        choices = ", ".join(repr(item.value) for item in enum)
+        raise InvalidRequestError(argument, f"{value!r} is not one of {choices}")
+    return member  # type: ignore[return-value]
+
+
+def check_max_length(argument: str, value: object, maximum: int) -> str | None:
+    """None, or a string of at most ``maximum`` characters."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidRequestError(argument, f"must be a string, not {type(value).__name__}")
+    if len(value) > maximum:
+        raise InvalidRequestError(argument, f"must be at most {maximum} characters, not {len(value)}")
+    return value

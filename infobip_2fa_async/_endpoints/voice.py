@@ -17,15 +17,23 @@ def send_voice_pin(
     to: object,
     from_: object = None,
     placeholders: object = None,
+    track_delivery: object = None,
 ) -> ApiRequest[PinSent]:
     """Describe a PIN send over voice; the body is the SMS send's."""
     body = send_pin_body(
-        application_id=application_id, message_id=message_id, to=to, from_=from_, placeholders=placeholders
+        application_id=application_id,
+        message_id=message_id,
+        to=to,
+        from_=from_,
+        placeholders=placeholders,
+        track_delivery=track_delivery,
     )
     return ApiRequest("POST", f"{base}/pin/voice", PinSent, body=body)
 
 
-def resend_voice_pin(base: str, pin_id: object, *, placeholders: object = None) -> ApiRequest[PinSent]:
+def resend_voice_pin(
+    base: str, pin_id: object, *, placeholders: object = None, track_delivery: object = None
+) -> ApiRequest[PinSent]:
     """Describe a resend of the same PIN over voice."""
     path = f"{base}/pin/{path_segment('pin_id', pin_id)}/resend/voice"
-    return ApiRequest("POST", path, PinSent, body=resend_body(placeholders))
+    return ApiRequest("POST", path, PinSent, body=resend_body(placeholders, track_delivery))
