@@ -1,0 +1,173 @@
+"""A faithful, stateful local imitation of Infobip's 2FA API, in-process or over HTTP.
+
+```python
+sandbox = Sandbox()
+async with sandbox.client() as client:
+    app = await client.applications.create(name="Login")
+    template = await client.templates.create(app.application_id, message_text="Code: {{pin}}", pin_type="NUMERIC")
+    sent = await client.send_pin(application_id=app.application_id, message_id=template.message_id, to="41793026727")
+    assert (await client.verify_pin(sent.pin_id, sandbox.last_pin("41793026727"))).verified
+```
+
+Sandbox choices where the real service's behaviour is not documented:
+- a limit hit answers 429 TOO_MANY_REQUESTS with ``Retry-After`` = whole seconds until the window frees up;
+- with ``allowMultiplePinVerifications: false``, verifying an already verified PIN answers ``verified: false``,
+  ``pinError: NO_MORE_PIN_ATTEMPTS``;
+- each verification, right or wrong, spends one attempt;
+- a resend delivers the same PIN without extending its time to live, and counts against the send limits;
+- number lookup: a number ending in ``00000`` is NC_DESTINATION_NOT_REACHABLE (MESSAGE_NOT_SENT, nothing
+  delivered), one ending in ``99999`` is NC_DESTINATION_UNKNOWN (delivered), any other is reachable;
+- verification status times are UNIX milliseconds, as the schema says.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+
+from .._client import TwoFactorClient
+from ._app import SandboxApp
+from ._faults import ConnectionDropped, ConnectionRefused, Fault, FaultKind, Faults
+from ._service import UNKNOWN_SUFFIX, UNREACHABLE_SUFFIX, OutboxMessage, Service
+
+__all__ = [
+    "SANDBOX_BASE_URL",
+    "UNKNOWN_NUMBER",
+    "UNKNOWN_SUFFIX",
+    "UNREACHABLE_NUMBER",
+    "UNREACHABLE_SUFFIX",
+    "Fault",
+    "FaultKind",
+    "Faults",
+    "ManualClock",
+    "OutboxMessage",
+    "Sandbox",
+    "SandboxServer",
+]
+
+#: The base URL sandbox clients use in-process; nothing is resolved or connected.
+SANDBOX_BASE_URL = "https://sandbox.infobip-2fa.invalid"
+#: A phone number the sandbox's number lookup finds not reachable.
+UNREACHABLE_NUMBER = "41790000000"
+#: A phone number the sandbox's number lookup cannot tell about.
+UNKNOWN_NUMBER = "41799999999"
+
+
+class ManualClock:
+    """A clock for tests: starts at ``start`` and moves only when told (or when ``sleep`` is awaited)."""
+
+    def __init__(self, start: float = 1_700_000_000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        """Move time forward."""
+        self.now += seconds
+
+    async def sleep(self, seconds: float) -> None:
+        """An asyncio.sleep stand-in that moves this clock instead of waiting."""
+        self.now += seconds
+        await asyncio.sleep(0)
+
+
+class _SandboxTransport(httpx.AsyncBaseTransport):
+    """httpx's ASGI transport, turning the sandbox's drop faults into the errors a real socket gives."""
+
+    def __init__(self, app: SandboxApp) -> None:
+        self._inner = httpx.ASGITransport(app=app)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            return await self._inner.handle_async_request(request)
+        except ConnectionRefused as error:
+            raise httpx.ConnectError(str(error), request=request) from None
+        except ConnectionDropped:
+            raise httpx.RemoteProtocolError(
+                "Server disconnected without sending a response.", request=request
+            ) from None
+
+
+class Sandbox:
+    """An in-memory 2FA service. ``clock`` returns seconds (default ``time.time``); ``sleep`` is what
+    slow faults await (default ``asyncio.sleep``); ``seed`` makes random fault rates repeatable."""
+
+    def __init__(
+        self,
+        *,
+        api_keys: Iterable[str] = ("sandbox-key",),
+        clock: Callable[[], float] | None = None,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
+        seed: int | None = None,
+    ) -> None:
+        self.api_keys = tuple(api_keys)
+        if not self.api_keys:
+            raise ValueError("a Sandbox needs at least one API key")
+        self._service = Service(clock or time.time)
+        self.faults = Faults(seed)
+        self.asgi_app = SandboxApp(self._service, self.faults, self.api_keys, sleep or asyncio.sleep)
+
+    def __repr__(self) -> str:
+        return f"<Sandbox: {len(self._service.applications)} applications, {len(self.outbox)} deliveries>"
+
+    @property
+    def outbox(self) -> list[OutboxMessage]:
+        """Every delivery so far, oldest first."""
+        return self._service.outbox
+
+    def last_pin(self, to: str) -> str:
+        """The PIN of the latest delivery to ``to`` (a phone number in any usual format, or an e-mail)."""
+        wanted = to if "@" in to else "".join(ch for ch in to if ch.isdigit())
+        for message in reversed(self._service.outbox):
+            if message.to == wanted:
+                return message.pin
+        raise LookupError(f"the sandbox delivered nothing to {to!r}")
+
+    def transport(self) -> httpx.AsyncBaseTransport:
+        """An httpx transport that calls the sandbox in-process: no sockets."""
+        return _SandboxTransport(self.asgi_app)
+
+    def client(self, **kwargs: Any) -> TwoFactorClient:
+        """A TwoFactorClient bound to this sandbox (any TwoFactorClient argument may be given)."""
+        kwargs.setdefault("api_key", self.api_keys[0])
+        kwargs.setdefault("base_url", SANDBOX_BASE_URL)
+        if "http_client" not in kwargs:
+            kwargs.setdefault("transport", self.transport())
+        return TwoFactorClient(**kwargs)
+
+    @asynccontextmanager
+    async def serve(self, host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[SandboxServer]:
+        """Serve the sandbox over HTTP while the block runs (``port=0`` picks a free port)."""
+        from ._server import start_server
+
+        server = await start_server(self.asgi_app, host, port)
+        bound_host, bound_port = server.sockets[0].getsockname()[:2]
+        try:
+            yield SandboxServer(host=bound_host, port=bound_port, api_key=self.api_keys[0])
+        finally:
+            server.close()
+            await server.wait_closed()
+
+
+class SandboxServer:
+    """Where a served sandbox listens."""
+
+    def __init__(self, host: str, port: int, api_key: str) -> None:
+        self.host = host
+        self.port = port
+        self.api_key = api_key
+
+    @property
+    def base_url(self) -> str:
+        """``http://host:port``, ready for TwoFactorClient(base_url=...)."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    def __repr__(self) -> str:
+        return f"SandboxServer(base_url={self.base_url!r})"
