@@ -81,16 +81,26 @@ def not_found(what: str) -> ApiFailure:
     return ApiFailure(404, "NOT_FOUND", f"{what} not found")
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class OutboxMessage:
-    """One delivery the sandbox made: what a phone or mailbox would have received."""
+    """One delivery the sandbox made: what a phone or mailbox would have received.
+
+    Its repr masks the PIN, in ``pin`` and inside ``text``, so a failing test's output does not show it.
+    """
 
     channel: str
     to: str
     text: str
     pin_id: str
-    pin: str = attrs.field(repr=False)
+    pin: str
     sent_at: float
+
+    def __repr__(self) -> str:
+        text = self.text.replace(self.pin, "***") if self.pin else self.text
+        return (
+            f"OutboxMessage(channel={self.channel!r}, to={self.to!r}, text={text!r}, pin_id={self.pin_id!r}, "
+            f"pin='***', sent_at={self.sent_at!r})"
+        )
 
 
 @attrs.define
