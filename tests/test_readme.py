@@ -1,4 +1,9 @@
-"""The README's Python examples run as written (the API answered by respx, never the network)."""
+"""The README's Python examples run as written.
+
+Whole programs (they call ``asyncio.run``) run as they are, with the API at api.infobip.com answered by respx.
+A test function (the plugin example) runs with the plugin's fixtures. Every other fragment runs inside an
+async function against a fresh sandbox, with the names it uses (``client``, ``app``, ``sent``, ...) set up.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +16,17 @@ import pytest
 import respx
 
 import infobip_2fa_async
-from infobip_2fa_async import PinSent, TwoFactorClient
+import infobip_2fa_async.sandbox as sandbox_module
+from infobip_2fa_async import ApplicationConfiguration
+from infobip_2fa_async.sandbox import ManualClock, Sandbox
 
-from .conftest import PIN_ID, SENT_JSON, VERIFIED_JSON
+from .conftest import PIN_ID, SENT_JSON
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.DOTALL)
+PROGRAMS = [block for block in BLOCKS if "asyncio.run(" in block]
+TESTS = [block for block in BLOCKS if "async def test_" in block]
+FRAGMENTS = [block for block in BLOCKS if block not in PROGRAMS and block not in TESTS]
 
 
 @pytest.fixture
@@ -25,38 +35,49 @@ def api(monkeypatch: pytest.MonkeyPatch) -> respx.MockRouter:
     monkeypatch.delenv("INFOBIP_BASE_URL", raising=False)
     with respx.mock(base_url="https://api.infobip.com", assert_all_called=False) as router:
         router.post("/2fa/2/pin").respond(json=SENT_JSON)
-        router.post("/2fa/2/pin/voice").respond(
-            json={"pinId": PIN_ID, "to": "41793026727", "callStatus": "PENDING_ACCEPTED"}
-        )
-        router.post(url__regex=r"/2fa/2/pin/[^/]+/resend(/voice)?$").respond(json=SENT_JSON)
-        router.post(url__regex=r"/2fa/2/pin/[^/]+/verify$").respond(
-            json={**VERIFIED_JSON, "verified": False, "pinError": "WRONG_PIN", "attemptsRemaining": 2}
-        )
         yield router
 
 
-def test_the_readme_has_examples() -> None:
-    assert len(BLOCKS) >= 8
+def test_the_readme_has_examples_of_each_kind() -> None:
+    assert len(PROGRAMS) == 2
+    assert len(TESTS) == 1
+    assert len(FRAGMENTS) >= 12
 
 
-def test_the_first_example_is_a_whole_program(api: respx.MockRouter, capsys: pytest.CaptureFixture[str]) -> None:
-    exec(compile(BLOCKS[0], "README.md", "exec"), {"__name__": "__main__"})  # noqa: S102
-    assert capsys.readouterr().out.strip() == f"{PIN_ID} MESSAGE_SENT"
+@pytest.mark.parametrize("index", range(len(PROGRAMS)))
+def test_whole_programs_run(index: int, api: respx.MockRouter, capsys: pytest.CaptureFixture[str]) -> None:
+    exec(compile(PROGRAMS[index], f"README.md program {index}", "exec"), {"__name__": "__main__"})  # noqa: S102
+    assert capsys.readouterr().out.strip() in (f"{PIN_ID} MESSAGE_SENT", "verified: True")
 
 
-@pytest.mark.parametrize("index", range(1, len(BLOCKS)))
-async def test_each_fragment_runs_inside_an_async_function(index: int, api: respx.MockRouter) -> None:
-    async with TwoFactorClient() as client:
-        namespace: dict[str, Any] = {name: getattr(infobip_2fa_async, name) for name in infobip_2fa_async.__all__}
-        namespace.update(
-            client=client,
-            APP_ID="APP",
-            MESSAGE_ID="MSG",
-            phone="41793026727",
-            pin_id=PIN_ID,
-            pin="1598",
-            sent=PinSent(pin_id=PIN_ID),
+async def test_the_plugin_example_passes() -> None:
+    namespace: dict[str, Any] = {}
+    exec(compile(TESTS[0], "README.md test", "exec"), namespace)  # noqa: S102
+    clock = ManualClock()
+    sandbox = Sandbox(clock=clock)
+    test = next(value for name, value in namespace.items() if name.startswith("test_"))
+    await test(sandbox, sandbox.client(sleep=clock.sleep), clock)
+
+
+@pytest.mark.parametrize("index", range(len(FRAGMENTS)))
+async def test_each_fragment_runs_against_the_sandbox(index: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INFOBIP_API_KEY", "readme-key")  # for fragments that build a TwoFactorClient() of their own
+    sandbox = Sandbox()
+    async with sandbox.client() as client:
+        app = await client.applications.create(
+            name="Readme", configuration=ApplicationConfiguration(verify_pin_limit="100/1s")
         )
-        source = "async def _fragment():\n" + textwrap.indent(BLOCKS[index], "    ") + "\n    return None\n"
-        exec(compile(source, f"README.md block {index}", "exec"), namespace)  # noqa: S102
+        template = await client.templates.create(app.application_id, message_text="{{pin}}", pin_type="NUMERIC")
+        sent = await client.send_pin(
+            application_id=app.application_id, message_id=template.message_id, to="41793026727"
+        )
+        namespace: dict[str, Any] = {name: getattr(infobip_2fa_async, name) for name in infobip_2fa_async.__all__}
+        namespace.update({name: getattr(sandbox_module, name) for name in sandbox_module.__all__})
+        namespace.update(
+            client=client, sandbox=sandbox, app=app, template=template, sent=sent, pin_id=sent.pin_id,
+            pin=sandbox.last_pin("41793026727"), APP_ID=app.application_id, MESSAGE_ID=template.message_id,
+            phone="41793026728",
+        )  # fmt: skip
+        source = "async def _fragment():\n" + textwrap.indent(FRAGMENTS[index], "    ") + "\n    return None\n"
+        exec(compile(source, f"README.md fragment {index}", "exec"), namespace)  # noqa: S102
         await namespace["_fragment"]()
