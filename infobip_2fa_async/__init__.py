@@ -1,5 +1,8 @@
 """infobip_2fa_async: an asyncio client for Infobip's 2FA API (send, resend and verify one-time PINs)."""
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from ._client import TwoFactorClient
 from ._config import API_KEY_ENV, BASE_URL_ENV, DEFAULT_BASE_URL
 from ._exceptions import (
@@ -18,30 +21,51 @@ from ._exceptions import (
     ServerError,
     TransportError,
 )
-from ._models import (
-    Application,
-    ApplicationConfiguration,
-    CallStatus,
-    EmailPinSent,
-    EmailStatus,
-    EmailTemplate,
-    IndiaDltOptions,
-    Language,
-    MessageTemplate,
-    NcStatus,
-    PinError,
-    PinSent,
-    PinType,
-    PinVerification,
-    RateLimit,
-    RegionalOptions,
-    SmsStatus,
-    Verification,
-)
-from ._resources import Applications, EmailTemplates, Templates
+from ._models import CallStatus, NcStatus, PinError, PinSent, PinVerification, SmsStatus
+from ._options import DEFAULT_LIMITS, DEFAULT_TIMEOUT, NOT_GIVEN, NotGiven
 from ._retry import RetryDecision, RetryPolicy, backoff, decide
-from ._transport import DEFAULT_LIMITS, DEFAULT_TIMEOUT, NOT_GIVEN, NotGiven
 from ._version import __version__
+
+if TYPE_CHECKING:
+    from ._admin_models import (
+        Application,
+        ApplicationConfiguration,
+        EmailPinSent,
+        EmailStatus,
+        EmailTemplate,
+        IndiaDltOptions,
+        Language,
+        MessageTemplate,
+        PinType,
+        RateLimit,
+        RegionalOptions,
+        Verification,
+    )
+    from ._resources import Applications, EmailTemplates, Templates
+
+# The management side loads on first use (or when the first client is built), which keeps this import light.
+_LAZY = {
+    **dict.fromkeys(
+        ["Application", "ApplicationConfiguration", "EmailPinSent", "EmailStatus", "EmailTemplate", "IndiaDltOptions",
+         "Language", "MessageTemplate", "PinType", "RateLimit", "RegionalOptions", "Verification"],
+        "._admin_models",
+    ),
+    **dict.fromkeys(["Applications", "EmailTemplates", "Templates"], "._resources"),
+}  # fmt: skip
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
 
 __all__ = [
     "API_KEY_ENV",

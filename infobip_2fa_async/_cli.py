@@ -10,11 +10,12 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from typing import Any, TextIO
 
+from ._admin_models import ApplicationConfiguration
 from ._client import TwoFactorClient
 from ._config import API_KEY_ENV, BASE_URL_ENV
 from ._converter import converter
 from ._exceptions import InfobipError
-from ._models import ApplicationConfiguration, CallStatus, PinError, SmsStatus
+from ._models import CallStatus, PinError, SmsStatus
 from ._version import __version__
 
 __all__ = ["main"]

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 import httpx
 
 from ._config import resolve_api_key, resolve_base_url, user_agent
-from ._endpoints import email, pin, pin_base, resend, verifications, verify, voice
+from ._endpoints import pin, pin_base, resend, verify, voice
 from ._exceptions import ConfigurationError
-from ._models import EmailPinSent, PinSent, PinVerification, Verification
+from ._models import PinSent, PinVerification
+from ._options import DEFAULT_LIMITS, DEFAULT_TIMEOUT, NOT_GIVEN, NotGiven, Sleep, TimeoutArg
 from ._request import ApiRequest, T
-from ._resources import Applications, EmailTemplates, Templates
 from ._retry import RetryPolicy
-from ._transport import DEFAULT_LIMITS, DEFAULT_TIMEOUT, NOT_GIVEN, HttpTransport, NotGiven, Sleep, TimeoutArg
+
+if TYPE_CHECKING:
+    from ._admin_models import EmailPinSent, Verification
+    from ._backends import Backend
+    from ._resources import Applications, EmailTemplates, Templates
 
 __all__ = ["TwoFactorClient"]
 
@@ -59,40 +64,48 @@ class TwoFactorClient:
             "Accept": "application/json",
             "User-Agent": user_agent(httpx.__version__),
         }
-        if http_client is None:
-            owned = httpx.AsyncClient(
+        host = httpx.URL(url).host
+        # Imported here, not at the top: the retry machinery, the converter and aiohttp load when the first
+        # client is built, which keeps ``import infobip_2fa_async`` light.
+        from . import _resources as resources
+        from ._backends._httpx import HttpxBackend
+        from ._transport import HttpTransport
+
+        def owned_httpx(transport: httpx.AsyncBaseTransport | None) -> HttpxBackend:
+            made = httpx.AsyncClient(
                 headers=headers,
                 timeout=DEFAULT_TIMEOUT if isinstance(timeout, NotGiven) else timeout,
                 limits=DEFAULT_LIMITS,
                 transport=transport,
                 follow_redirects=False,
             )
-            self._transport = HttpTransport(
-                http_client=owned,
-                owns_http_client=True,
-                base_url=url,
-                headers=None,
-                policy=retry,
-                sleep=sleep,
-                timeout=NOT_GIVEN,
-            )
-        else:
-            # A caller's client keeps its own settings; ours travel with each request.
-            self._transport = HttpTransport(
-                http_client=http_client,
-                owns_http_client=False,
-                base_url=url,
-                headers=headers,
-                policy=retry,
-                sleep=sleep,
-                timeout=timeout,
-            )
+            return HttpxBackend(made, owned=True, headers=None, timeout=NOT_GIVEN, host=host)
 
-        self.applications = Applications(self._call)
+        backend: Backend
+        respx_fallback = None
+        if http_client is not None:
+            # A caller's client keeps its own settings; ours travel with each request.
+            backend = HttpxBackend(http_client, owned=False, headers=headers, timeout=timeout, host=host)
+        elif transport is not None:
+            backend = owned_httpx(transport)
+        else:
+            from ._backends._aiohttp import AiohttpBackend
+
+            backend = AiohttpBackend(
+                headers=headers,
+                timeout=DEFAULT_TIMEOUT if isinstance(timeout, NotGiven) else timeout,
+                limits=DEFAULT_LIMITS,
+                host=host,
+            )
+            respx_fallback = lambda: owned_httpx(None)  # noqa: E731
+        self._transport = HttpTransport(
+            backend=backend, base_url=url, host=host, policy=retry, sleep=sleep, respx_fallback=respx_fallback
+        )
+        self.applications: Applications = resources.Applications(self._call)
         """Create, list, read and update 2FA applications."""
-        self.templates = Templates(self._call)
+        self.templates: Templates = resources.Templates(self._call)
         """Create, list, read and update SMS/voice message templates."""
-        self.email_templates = EmailTemplates(self._call)
+        self.email_templates: EmailTemplates = resources.EmailTemplates(self._call)
         """Create and update e-mail message templates."""
 
     @property
@@ -221,6 +234,8 @@ class TwoFactorClient:
         timeout: TimeoutArg = NOT_GIVEN,
     ) -> EmailPinSent:
         """Generate a PIN and e-mail it to the address ``to``."""
+        from ._endpoints import email
+
         request = email.send_email_pin(
             application_id=application_id,
             message_id=message_id,
@@ -241,6 +256,8 @@ class TwoFactorClient:
         timeout: TimeoutArg = NOT_GIVEN,
     ) -> EmailPinSent:
         """E-mail the same PIN again, under the same ``pin_id``."""
+        from ._endpoints import email
+
         request = email.resend_email_pin(
             pin_id, placeholders=placeholders, landing_page_placeholders=landing_page_placeholders
         )
@@ -257,5 +274,7 @@ class TwoFactorClient:
         timeout: TimeoutArg = NOT_GIVEN,
     ) -> list[Verification]:
         """What was sent to ``msisdn`` under the application and whether it was verified."""
+        from ._endpoints import verifications
+
         request = verifications.verification_status(application_id, msisdn=msisdn, verified=verified, sent=sent)
         return await self._call(request, max_retries, timeout)

@@ -17,7 +17,8 @@ import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-from ._models import CallStatus, Language, NcStatus, PinError, PinType, SmsStatus
+from ._admin_models import Language, PinType
+from ._models import CallStatus, NcStatus, PinError, SmsStatus
 
 __all__ = ["converter", "decode_problem", "wire_name"]
 

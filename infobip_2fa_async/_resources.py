@@ -7,8 +7,7 @@ import builtins
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from ._endpoints import applications, templates
-from ._models import (
+from ._admin_models import (
     Application,
     ApplicationConfiguration,
     EmailTemplate,
@@ -17,8 +16,9 @@ from ._models import (
     PinType,
     RegionalOptions,
 )
+from ._endpoints import applications, templates
+from ._options import NOT_GIVEN, TimeoutArg
 from ._request import ApiRequest
-from ._transport import NOT_GIVEN, TimeoutArg
 
 __all__ = ["Applications", "EmailTemplates", "Templates"]
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from .._exceptions import InvalidRequestError
-from .._models import (
+from .._admin_models import (
     EmailTemplate,
     EmailTemplateBody,
     IndiaDltOptions,
@@ -13,6 +12,7 @@ from .._models import (
     RegionalOptions,
     TemplateBody,
 )
+from .._exceptions import InvalidRequestError
 from .._request import ApiRequest
 from .._validation import check_choice, check_int, check_max_length, check_number, check_text, path_segment
 from .applications import application_path
