@@ -70,6 +70,42 @@ async def raw_httpx(base_url: str, requests: int, concurrency: int) -> None:
         await _closed_loop(requests, concurrency, one)
 
 
+async def httpx_on_aiohttp(base_url: str, requests: int, concurrency: int) -> None:
+    """Candidate: httpx.AsyncClient on httpx-aiohttp's transport (openai-python's fast option)."""
+    import aiohttp
+    import httpx
+    from httpx_aiohttp import AiohttpTransport
+
+    def session() -> aiohttp.ClientSession:
+        return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=max(100, concurrency)))
+
+    async with httpx.AsyncClient(
+        base_url=base_url, headers=HEADERS, transport=AiohttpTransport(client=session)
+    ) as client:
+
+        async def one() -> Any:
+            response = await client.post("/2fa/2/pin", content=SEND_BYTES)
+            response.raise_for_status()
+            assert json.loads(response.content)["pinId"]
+
+        await _closed_loop(requests, concurrency, one)
+
+
+async def raw_httpx2(base_url: str, requests: int, concurrency: int) -> None:
+    """Candidate: the maintained httpx2 fork (its own package name, so not a drop-in under httpx's API)."""
+    import httpx2
+
+    limits = httpx2.Limits(max_connections=max(100, concurrency), max_keepalive_connections=max(20, concurrency))
+    async with httpx2.AsyncClient(base_url=base_url, headers=HEADERS, limits=limits) as client:
+
+        async def one() -> Any:
+            response = await client.post("/2fa/2/pin", content=SEND_BYTES)
+            response.raise_for_status()
+            assert json.loads(response.content)["pinId"]
+
+        await _closed_loop(requests, concurrency, one)
+
+
 async def raw_aiohttp(base_url: str, requests: int, concurrency: int) -> None:
     """aiohttp.ClientSession with a connector as large as the concurrency."""
     import aiohttp

@@ -44,6 +44,8 @@ CONTESTANTS: dict[str, tuple[str, tuple[int, ...]]] = {
     "library-httpcore": ("infobip_2fa_async on httpx's own transport (httpcore)", (1, 64)),
     "raw-httpx": ("raw httpx.AsyncClient", (1, 64)),
     "raw-aiohttp": ("raw aiohttp.ClientSession", (1, 64)),
+    "httpx-on-aiohttp": ("candidate: httpx.AsyncClient on httpx-aiohttp's transport", (1, 64)),
+    "raw-httpx2": ("candidate: raw httpx2.AsyncClient (the fork)", (1, 64)),
     "sdk-1": ("official SDK, 1 thread", (1,)),
     "sdk-16": ("official SDK, 16 threads", (64,)),
     "sdk-64": ("official SDK, 64 threads", (64,)),
@@ -66,6 +68,10 @@ def run_child(name: str, base_url: str, requests: int, concurrency: int) -> dict
             asyncio.run(contestants.raw_httpx(base_url, count, concurrency))
         elif name == "raw-aiohttp":
             asyncio.run(contestants.raw_aiohttp(base_url, count, concurrency))
+        elif name == "httpx-on-aiohttp":
+            asyncio.run(contestants.httpx_on_aiohttp(base_url, count, concurrency))
+        elif name == "raw-httpx2":
+            asyncio.run(contestants.raw_httpx2(base_url, count, concurrency))
         else:
             transport = "httpcore" if name == "library-httpcore" else "default"
             asyncio.run(contestants.library(base_url, count, concurrency, transport))
@@ -273,8 +279,10 @@ def _machine() -> dict[str, Any]:
         "httpx",
         "httpcore",
         "anyio",
+        "sniffio",
         "aiohttp",
         "httpx-aiohttp",
+        "httpx2",
         "attrs",
         "cattrs",
         "tenacity",

@@ -1,0 +1,237 @@
+"""The core retry and error behaviour holds on every backend the library offers, over a real 127.0.0.1 socket.
+
+- ``aiohttp``: the default (``TwoFactorClient()`` with neither ``http_client`` nor ``transport``);
+- ``httpx``: httpx's own transport (``transport=httpx.AsyncHTTPTransport()``), as with any ``http_client=``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import aiohttp
+import httpx
+import pytest
+import respx
+
+from infobip_2fa_async import (
+    DEFAULT_TIMEOUT,
+    ConfigurationError,
+    RateLimitError,
+    RequestMaybeSentError,
+    RequestNotSentError,
+    ResponseDecodeError,
+    RetryPolicy,
+    ServerError,
+    TwoFactorClient,
+)
+from infobip_2fa_async._backends._aiohttp import classify_aiohttp_error, client_timeout
+from infobip_2fa_async._request import ApiRequest
+from infobip_2fa_async.sandbox import Fault, Sandbox
+
+from .conftest import SENT_JSON, RecordingSleep
+
+PHONE = "41793026727"
+SEND_PIN = r"^POST /2fa/2/pin$"
+BACKENDS: dict[str, Callable[[], dict[str, Any]]] = {
+    "aiohttp": dict,
+    "httpx": lambda: {"transport": httpx.AsyncHTTPTransport()},
+}
+
+
+class Served:
+    """A sandbox on a real port, a client of the backend under test, and the ids to send with."""
+
+    def __init__(
+        self, sandbox: Sandbox, client: TwoFactorClient, send: dict[str, str], sleep: RecordingSleep, backend: str
+    ) -> None:
+        self.sandbox, self.client, self.send, self.sleep, self.backend = sandbox, client, send, sleep, backend
+
+
+@pytest.fixture(params=sorted(BACKENDS))
+async def served(request: pytest.FixtureRequest) -> AsyncIterator[Served]:
+    hang = asyncio.Event()  # what slow faults wait for: never set, so a slow answer never comes
+    sandbox = Sandbox(sleep=lambda _: hang.wait())
+    sleep = RecordingSleep()
+    async with sandbox.serve() as server:
+        extra = BACKENDS[request.param]()
+        async with TwoFactorClient(
+            server.api_key, server.base_url, sleep=sleep, retry=RetryPolicy(jitter=False), **extra
+        ) as client:
+            app = await client.applications.create(name="Backends")
+            template = await client.templates.create(app.application_id, message_text="{{pin}}", pin_type="NUMERIC")
+            send = {"application_id": app.application_id, "message_id": template.message_id, "to": PHONE}
+            yield Served(sandbox, client, send, sleep, request.param)
+
+
+async def test_send_and_verify(served: Served) -> None:
+    sent = await served.client.send_pin(**served.send)
+    result = await served.client.verify_pin(sent.pin_id, served.sandbox.last_pin(PHONE))
+    assert result.verified
+
+
+async def test_429_with_retry_after_then_success(served: Served) -> None:
+    served.sandbox.faults.script(Fault.rate_limit(retry_after=2), match=SEND_PIN)
+    await served.client.send_pin(**served.send)
+    assert served.sleep.waits == [2.0]
+    assert len(served.sandbox.outbox) == 1
+
+
+async def test_retry_after_over_the_cap_raises_at_once(served: Served) -> None:
+    served.sandbox.faults.script(Fault.rate_limit(retry_after=600), match=SEND_PIN)
+    with pytest.raises(RateLimitError) as caught:
+        await served.client.send_pin(**served.send)
+    assert caught.value.retry_after == 600
+    assert served.sleep.waits == []
+
+
+async def test_a_500_after_processing_is_not_retried_by_default(served: Served) -> None:
+    served.sandbox.faults.script(Fault.server_error(500, after_processing=True), match=SEND_PIN)
+    with pytest.raises(ServerError):
+        await served.client.send_pin(**served.send)
+    assert len(served.sandbox.outbox) == 1
+
+
+async def test_a_500_is_retried_with_retry_unsafe(served: Served) -> None:
+    served.sandbox.faults.script(Fault.server_error(502), match=SEND_PIN)
+    policy = RetryPolicy(retry_unsafe=True, jitter=False)
+    extra = BACKENDS[served.backend]()
+    async with TwoFactorClient(
+        "sandbox-key", served.client.base_url, sleep=served.sleep, retry=policy, **extra
+    ) as unsafe:
+        await unsafe.send_pin(**served.send)
+    assert served.sleep.waits == [0.5]
+    assert len(served.sandbox.outbox) == 1
+
+
+async def test_a_dropped_connection_is_maybe_sent_and_not_retried(served: Served) -> None:
+    served.sandbox.faults.script(Fault.drop(after_processing=True), match=SEND_PIN)
+    with pytest.raises(RequestMaybeSentError) as caught:
+        await served.client.send_pin(**served.send)
+    assert caught.value.reason == "connection_dropped"
+    assert served.sleep.waits == []
+    assert len(served.sandbox.outbox) == 1
+    await served.client.send_pin(**served.send)  # and the client goes on, on a fresh connection
+
+
+async def test_an_html_error_page(served: Served) -> None:
+    served.sandbox.faults.script(Fault.html(502), match=SEND_PIN)
+    with pytest.raises(ServerError) as caught:
+        await served.client.send_pin(**served.send)
+    assert "502 Bad Gateway" in caught.value.body
+
+
+async def test_a_malformed_success(served: Served) -> None:
+    served.sandbox.faults.script(Fault.malformed(), match=SEND_PIN)
+    with pytest.raises(ResponseDecodeError):
+        await served.client.send_pin(**served.send)
+
+
+async def test_a_read_timeout_is_maybe_sent(served: Served) -> None:
+    served.sandbox.faults.script(Fault.slow(60), match=SEND_PIN)
+    with pytest.raises(RequestMaybeSentError) as caught:
+        await served.client.send_pin(**served.send, timeout=0.05)
+    assert caught.value.reason == "read_timeout"
+    assert served.sleep.waits == []
+
+
+@pytest.mark.parametrize("backend", sorted(BACKENDS))
+async def test_a_refused_connection_is_not_sent_and_retried(backend: str) -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    sleep = RecordingSleep()
+    async with TwoFactorClient(
+        "k", f"http://127.0.0.1:{port}", sleep=sleep, retry=RetryPolicy(jitter=False), **BACKENDS[backend]()
+    ) as client:
+        with pytest.raises(RequestNotSentError) as caught:
+            await client.send_pin(application_id="A", message_id="M", to=PHONE)
+    assert caught.value.reason == "connect_error"
+    assert caught.value.maybe_sent is False
+    assert sleep.waits == [0.5, 1.0, 2.0]
+
+
+@pytest.mark.parametrize("backend", sorted(BACKENDS))
+async def test_headers_on_the_wire(backend: str) -> None:
+    heads: list[bytes] = []
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = int(
+            next(line for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")).split(b":")[1]
+        )
+        await reader.readexactly(length)
+        heads.append(head)
+        body = b'{"pinId": "P"}'
+        writer.write(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+        )
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    async with server, TwoFactorClient("wire-key", f"http://127.0.0.1:{port}", **BACKENDS[backend]()) as client:
+        await client.send_pin(application_id="A", message_id="M", to=PHONE, nc_needed=False)
+    lines = heads[0].decode().split("\r\n")
+    assert lines[0] == "POST /2fa/2/pin?ncNeeded=false HTTP/1.1"
+    headers = {line.split(": ", 1)[0].lower(): line.split(": ", 1)[1] for line in lines[1:] if line}
+    assert headers["authorization"] == "App wire-key"
+    assert headers["content-type"] == "application/json"
+    assert headers["accept"] == "application/json"
+    assert headers["user-agent"].startswith("infobip-2fa-async/")
+
+
+async def test_a_default_client_is_mockable_with_respx_and_real_again_after() -> None:
+    """respx sees a default client's requests while it mocks, even one built before the mock started."""
+    sandbox = Sandbox()
+    async with sandbox.serve() as server, TwoFactorClient(server.api_key, server.base_url) as client:
+        with respx.mock(base_url=server.base_url) as router:
+            router.post("/2fa/2/pin").respond(json=SENT_JSON)
+            sent = await client.send_pin(application_id="A", message_id="M", to=PHONE)
+        assert sent.pin_id == SENT_JSON["pinId"]
+        assert sandbox.outbox == []  # the mock answered, not the server
+        # respx is off: the same client reaches the real (sandbox) server through aiohttp
+        app = await client.applications.create(name="After respx")
+        assert app.name == "After respx"
+
+
+async def test_a_closed_default_client_refuses_calls() -> None:
+    client = TwoFactorClient("k", "http://127.0.0.1:9")
+    await client.aclose()
+    with pytest.raises(ConfigurationError, match="closed"):
+        await client.send_pin(application_id="A", message_id="M", to=PHONE)
+
+
+def test_httpx_timeouts_map_onto_aiohttp_phases() -> None:
+    default = client_timeout(DEFAULT_TIMEOUT)
+    assert (default.total, default.connect, default.sock_connect, default.sock_read) == (None, 15.0, 5.0, 30.0)
+    flat = client_timeout(2.5)
+    assert (flat.connect, flat.sock_connect, flat.sock_read) == (5.0, 2.5, 2.5)
+    assert client_timeout(None).total is None
+
+
+@pytest.mark.parametrize(
+    ("error", "maybe_sent", "reason"),
+    [
+        (aiohttp.ConnectionTimeoutError("slow connect"), False, "connect_timeout"),
+        (
+            aiohttp.ClientConnectorError(
+                aiohttp.client_reqrep.ConnectionKey("h", 1, False, True, None, None, None), OSError(111, "refused")
+            ),
+            False,
+            "connect_error",
+        ),
+        (aiohttp.SocketTimeoutError("slow read"), True, "read_timeout"),
+        (asyncio.TimeoutError(), True, "read_timeout"),
+        (aiohttp.ServerDisconnectedError(), True, "connection_dropped"),
+        (aiohttp.ClientOSError(104, "reset"), True, "connection_dropped"),
+        (aiohttp.ClientPayloadError("cut"), True, "connection_dropped"),
+        (aiohttp.ClientError("other"), True, "transport_error"),
+    ],
+)
+def test_aiohttp_failures_are_classified(error: BaseException, maybe_sent: bool, reason: str) -> None:
+    classified = classify_aiohttp_error(error, ApiRequest("POST", "/2fa/2/pin", dict), "api.infobip.com")
+    assert (classified.maybe_sent, classified.reason) == (maybe_sent, reason)

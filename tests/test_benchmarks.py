@@ -1,0 +1,31 @@
+"""The benchmark harness runs end to end at tiny sizes, so it cannot rot. Timings are not asserted here:
+speed is judged by benchmarks/run.py's own ratios, recorded in benchmarks/RESULTS.md."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+RUN = Path(__file__).resolve().parents[1] / "benchmarks" / "run.py"
+
+
+def test_the_harness_smoke_run_measures_every_contestant_and_target(tmp_path: Path) -> None:
+    output = subprocess.run(  # noqa: S603
+        [sys.executable, str(RUN), "--smoke", "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL, check=False,
+    )  # fmt: skip
+    assert output.returncode == 0, output.stderr[-3000:]
+    (result_file,) = tmp_path.glob("*-smoke.json")
+    result = json.loads(result_file.read_text())
+    from_run = {(sample["contestant"], sample["concurrency"]) for sample in result["samples"]}
+    assert {("library", 64), ("library-httpcore", 64), ("raw-httpx", 64), ("raw-aiohttp", 64), ("sdk-16", 64),
+            ("sdk-64", 64), ("library", 1), ("sdk-1", 1)} <= from_run  # fmt: skip
+    assert all(sample["per_second"] > 0 and sample["client_cpu_us"] > 0 for sample in result["samples"])
+    targets = result["evaluation"]["targets"]
+    assert len(targets) == 4
+    assert all(isinstance(check["passed"], bool) for check in targets)
+    table = result_file.with_suffix(".md").read_text()
+    assert table.count("| PASS |") + table.count("| FAIL |") == 4
+    assert "PASS" in output.stdout or "FAIL" in output.stdout
