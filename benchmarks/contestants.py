@@ -55,10 +55,11 @@ async def library(base_url: str, requests: int, concurrency: int, transport: str
         await _closed_loop(requests, concurrency, one)
 
 
-async def raw_httpx(base_url: str, requests: int, concurrency: int) -> None:
-    """httpx.AsyncClient with its defaults except a pool large enough for the concurrency."""
-    import httpx
+async def raw_httpx(base_url: str, requests: int, concurrency: int, package: str = "httpx") -> None:
+    """httpx.AsyncClient (or the API-compatible ``httpx2`` fork) with a pool large enough for the concurrency."""
+    import importlib
 
+    httpx = importlib.import_module(package)
     limits = httpx.Limits(max_connections=max(100, concurrency), max_keepalive_connections=max(20, concurrency))
     async with httpx.AsyncClient(base_url=base_url, headers=HEADERS, limits=limits) as client:
 
@@ -82,21 +83,6 @@ async def httpx_on_aiohttp(base_url: str, requests: int, concurrency: int) -> No
     async with httpx.AsyncClient(
         base_url=base_url, headers=HEADERS, transport=AiohttpTransport(client=session)
     ) as client:
-
-        async def one() -> Any:
-            response = await client.post("/2fa/2/pin", content=SEND_BYTES)
-            response.raise_for_status()
-            assert json.loads(response.content)["pinId"]
-
-        await _closed_loop(requests, concurrency, one)
-
-
-async def raw_httpx2(base_url: str, requests: int, concurrency: int) -> None:
-    """Candidate: the maintained httpx2 fork (its own package name, so not a drop-in under httpx's API)."""
-    import httpx2
-
-    limits = httpx2.Limits(max_connections=max(100, concurrency), max_keepalive_connections=max(20, concurrency))
-    async with httpx2.AsyncClient(base_url=base_url, headers=HEADERS, limits=limits) as client:
 
         async def one() -> Any:
             response = await client.post("/2fa/2/pin", content=SEND_BYTES)

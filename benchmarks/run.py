@@ -71,7 +71,7 @@ def run_child(name: str, base_url: str, requests: int, concurrency: int) -> dict
         elif name == "httpx-on-aiohttp":
             asyncio.run(contestants.httpx_on_aiohttp(base_url, count, concurrency))
         elif name == "raw-httpx2":
-            asyncio.run(contestants.raw_httpx2(base_url, count, concurrency))
+            asyncio.run(contestants.raw_httpx(base_url, count, concurrency, package="httpx2"))
         else:
             transport = "httpcore" if name == "library-httpcore" else "default"
             asyncio.run(contestants.library(base_url, count, concurrency, transport))
