@@ -1,6 +1,7 @@
 """infobip_2fa_async: an asyncio client for Infobip's 2FA API (send, resend and verify one-time PINs)."""
 
 import importlib
+import logging
 from typing import TYPE_CHECKING, Any
 
 from ._client import TwoFactorClient
@@ -41,7 +42,12 @@ if TYPE_CHECKING:
         RegionalOptions,
         Verification,
     )
+    from ._bulk import BulkResult, SendPinRequest
     from ._resources import Applications, EmailTemplates, Templates
+
+# A library logs, the application decides where it goes: without this, Python's last-resort handler would print
+# this library's retry warnings to stderr in programs that never configured logging.
+logging.getLogger("infobip_2fa_async").addHandler(logging.NullHandler())
 
 # The management side loads on first use (or when the first client is built), which keeps this import light.
 _LAZY = {
@@ -51,6 +57,7 @@ _LAZY = {
         "._admin_models",
     ),
     **dict.fromkeys(["Applications", "EmailTemplates", "Templates"], "._resources"),
+    **dict.fromkeys(["BulkResult", "SendPinRequest"], "._bulk"),
 }  # fmt: skip
 
 
@@ -80,6 +87,7 @@ __all__ = [
     "Applications",
     "AuthenticationError",
     "BadRequestError",
+    "BulkResult",
     "CallStatus",
     "ConfigurationError",
     "EmailPinSent",
@@ -107,6 +115,7 @@ __all__ = [
     "ResponseDecodeError",
     "RetryDecision",
     "RetryPolicy",
+    "SendPinRequest",
     "ServerError",
     "SmsStatus",
     "Templates",

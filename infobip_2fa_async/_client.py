@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING
 
@@ -9,7 +12,7 @@ import httpx
 
 from ._config import resolve_api_key, resolve_base_url, user_agent
 from ._endpoints import pin, pin_base, resend, verify, voice
-from ._exceptions import ConfigurationError
+from ._exceptions import ConfigurationError, InvalidRequestError
 from ._models import PinSent, PinVerification
 from ._options import DEFAULT_LIMITS, DEFAULT_TIMEOUT, NOT_GIVEN, NotGiven, Sleep, TimeoutArg
 from ._request import ApiRequest, T
@@ -18,6 +21,7 @@ from ._retry import RetryPolicy
 if TYPE_CHECKING:
     from ._admin_models import EmailPinSent, Verification
     from ._backends import Backend
+    from ._bulk import BulkResult, Gate, Progress, SendPinRequest
     from ._resources import Applications, EmailTemplates, Templates
 
 __all__ = ["TwoFactorClient"]
@@ -32,7 +36,8 @@ class TwoFactorClient:
     ``https://api.infobip.com``. ``timeout`` (seconds or an ``httpx.Timeout``) and ``retry`` apply to
     every call unless a call overrides them. Pass ``http_client`` to use your own ``httpx.AsyncClient``
     (it is never closed by this client) or ``transport`` to plug an httpx transport (tests, the sandbox).
-    ``sleep`` replaces ``asyncio.sleep`` between retries, so tests can run without waiting.
+    ``sleep`` replaces ``asyncio.sleep`` between retries and ``clock`` replaces ``time.monotonic`` for bulk rate
+    limiting, so tests can run without waiting.
     """
 
     def __init__(
@@ -47,6 +52,7 @@ class TwoFactorClient:
         api_version: int = 2,
         allow_insecure_http: bool = False,
         sleep: Sleep | None = None,
+        clock: Callable[[], float] | None = None,
     ) -> None:
         key = resolve_api_key(api_key)
         url = resolve_base_url(base_url, allow_insecure_http=allow_insecure_http)
@@ -57,6 +63,8 @@ class TwoFactorClient:
                 "pass http_client or transport, not both: a transport belongs inside the http_client you build"
             )
         self._pin_base = pin_base(api_version)
+        self._sleep: Sleep = sleep or asyncio.sleep
+        self._clock: Callable[[], float] = clock or time.monotonic
         self.api_version = api_version
         headers = {
             "Authorization": f"App {key}",
@@ -278,3 +286,55 @@ class TwoFactorClient:
 
         request = verifications.verification_status(application_id, msisdn=msisdn, verified=verified, sent=sent)
         return await self._call(request, max_retries, timeout)
+
+    def send_many(
+        self,
+        requests: Iterable[SendPinRequest] | AsyncIterable[SendPinRequest],
+        *,
+        concurrency: int = 50,
+        rate: float | None = None,
+        ordered: bool = False,
+        on_progress: Progress | None = None,
+    ) -> AsyncIterator[BulkResult]:
+        """Send many PINs: ``async for outcome in client.send_many(requests): ...``.
+
+        ``requests`` (an iterable or async iterable of SendPinRequest) is read lazily, at most ``concurrency`` sends
+        in flight. Exactly one BulkResult comes back per input, as sends finish or, with ``ordered=True``, in input
+        order. ``rate`` caps requests per second; a 429 pauses every worker together. ``on_progress(done, total or
+        None, succeeded, failed)`` is called after each result. Stopping early (``break``) or being cancelled
+        cancels the sends in flight.
+        """
+        from . import _bulk
+
+        _bulk._check_options(concurrency, rate)
+        return _bulk.send_many(
+            self,
+            requests,
+            concurrency=concurrency,
+            rate=rate,
+            ordered=ordered,
+            on_progress=on_progress,
+            clock=self._clock,
+            sleep=self._sleep,
+        )
+
+    async def _send_one(self, item: SendPinRequest, gate: Gate) -> PinSent:
+        """One bulk item, through the shared gate."""
+        common = {
+            "application_id": item.application_id,
+            "message_id": item.message_id,
+            "to": item.to,
+            "from_": item.from_,
+            "placeholders": item.placeholders,
+            "track_delivery": item.track_delivery,
+        }
+        request: ApiRequest[PinSent]
+        if item.channel == "sms":
+            request = pin.send_pin(self._pin_base, **common, nc_needed=item.nc_needed)
+        elif item.channel == "voice":
+            if item.nc_needed is not None:
+                raise InvalidRequestError("nc_needed", "applies to SMS only; leave it None for channel='voice'")
+            request = voice.send_voice_pin(self._pin_base, **common)
+        else:
+            raise InvalidRequestError("channel", f"must be 'sms' or 'voice', not {item.channel!r}")
+        return await self._transport.call(request, gate=gate)

@@ -12,16 +12,19 @@ import logging
 import random
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import tenacity
 
 from ._backends import Backend, respx_is_mocking
-from ._exceptions import ConfigurationError, InfobipError, InvalidRequestError
+from ._exceptions import ConfigurationError, InfobipError, InvalidRequestError, RateLimitError
 from ._options import NOT_GIVEN, Sleep, TimeoutArg
 from ._protocol import decode_response, encode_body, error_from_response
 from ._request import ApiRequest
 from ._retry import RetryDecision, RetryPolicy, decide
+
+if TYPE_CHECKING:
+    from ._bulk import Gate
 
 __all__ = ["HttpTransport"]
 
@@ -70,9 +73,18 @@ class HttpTransport:
         return self.backend
 
     async def call(
-        self, request: ApiRequest[T], *, max_retries: int | None = None, timeout: TimeoutArg = NOT_GIVEN
+        self,
+        request: ApiRequest[T],
+        *,
+        max_retries: int | None = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+        gate: Gate | None = None,
     ) -> T:
-        """Send the request, retrying as the policy allows, and return the parsed answer."""
+        """Send the request, retrying as the policy allows, and return the parsed answer.
+
+        With a ``gate`` (bulk dispatch), every attempt waits at it first, and a 429 pauses the whole gate instead of
+        this call alone.
+        """
         if self.backend.is_closed:
             raise ConfigurationError("this TwoFactorClient (or the http_client it uses) is closed")
         content = encode_body(request.body)
@@ -83,7 +95,7 @@ class HttpTransport:
         # Most calls succeed at once: the first attempt runs directly, and tenacity takes over the loop from
         # the first failure on (replaying that failure as its attempt 1), so its bookkeeping is paid only then.
         try:
-            return await self._attempt(request, content, timeout)
+            return await self._attempt(request, content, timeout, gate)
         except InfobipError as error:
             if max_retries == 0 or (max_retries is None and self.policy.max_retries == 0):
                 raise
@@ -94,17 +106,21 @@ class HttpTransport:
             retrying = self._retrying.copy(stop=tenacity.stop_after_attempt(max_retries + 1))
         replayed = False
 
-        async def attempt(request: ApiRequest[T], content: bytes | None, timeout: TimeoutArg) -> T:
+        async def attempt(request: ApiRequest[T], content: bytes | None, timeout: TimeoutArg, gate: Gate | None) -> T:
             nonlocal replayed
             if not replayed:
                 replayed = True
                 raise first_failure
-            return await self._attempt(request, content, timeout)
+            return await self._attempt(request, content, timeout, gate)
 
-        result: T = await retrying(attempt, request, content, timeout)
+        result: T = await retrying(attempt, request, content, timeout, gate)
         return result
 
-    async def _attempt(self, request: ApiRequest[T], content: bytes | None, timeout: TimeoutArg) -> T:
+    async def _attempt(
+        self, request: ApiRequest[T], content: bytes | None, timeout: TimeoutArg, gate: Gate | None
+    ) -> T:
+        if gate is not None:
+            await gate.enter()
         debug = logger.isEnabledFor(logging.DEBUG)
         if debug:
             logger.debug("request %s %s%s", request.method, self.host, request.path)
@@ -137,12 +153,21 @@ class HttpTransport:
 
     def _wait(self, state: tenacity.RetryCallState) -> float:
         decision = self._decision_for(state, random.random())  # noqa: S311  (jitter, not security)
-        return decision.wait if decision is not None else 0.0
+        if decision is None:
+            return 0.0
+        gate: Gate | None = state.args[3]
+        if gate is not None and isinstance(state.outcome.exception() if state.outcome else None, RateLimitError):
+            gate.pause(decision.wait)  # every bulk worker waits this out at the gate, this one included
+            return 0.0
+        return decision.wait
 
     def _log_retry(self, state: tenacity.RetryCallState) -> None:
         decision = self._decision_for(state, 1.0)
         request: ApiRequest[Any] = state.args[0]
         wait = state.next_action.sleep if state.next_action is not None else 0.0
+        gate: Gate | None = state.args[3]
+        if gate is not None:
+            wait = max(wait, gate.remaining())
         logger.warning(
             "retrying %s %s in %.2f s after %s (attempt %d failed)",
             request.method,
