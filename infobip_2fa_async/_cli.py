@@ -224,6 +224,16 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("pin_id")
     verify.add_argument("pin")
 
+    bulk = api_command("bulk", "send a PIN to every row of a CSV file; rerunning resumes without texting twice")
+    bulk.add_argument("--in", dest="input", required=True, metavar="CSV", help="a CSV file with a 'to' column")
+    bulk.add_argument("--application-id", required=True)
+    bulk.add_argument("--message-id", required=True)
+    bulk.add_argument("--out", required=True, metavar="JSONL", help="the results, and the journal reruns resume from")
+    bulk.add_argument("--channel", choices=("sms", "voice"), default="sms")
+    bulk.add_argument("--rate", type=float, help="at most this many requests per second")
+    bulk.add_argument("--concurrency", type=int, default=50, help="sends in flight at once (default 50)")
+    bulk.add_argument("--retry-unknown", action="store_true", help="also send rows that may have been sent before")
+
     status = api_command("status", "show verification status of a phone number")
     status.add_argument("--application-id", required=True)
     status.add_argument("--msisdn", required=True)
@@ -241,6 +251,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             return asyncio.run(run_demo(out))
         if args.command == "sandbox":
             return asyncio.run(run_sandbox(args, out))
+        if args.command == "bulk":
+            from ._bulk_cli import run_bulk
+
+            return asyncio.run(run_bulk(args, out, sys.stderr))
         return asyncio.run(run_api_command(args, out))
     except InfobipError as error:
         sys.stderr.write(f"infobip-2fa: {type(error).__name__}: {error}\n")

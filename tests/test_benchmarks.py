@@ -29,3 +29,16 @@ def test_the_harness_smoke_run_measures_every_contestant_and_target(tmp_path: Pa
     table = result_file.with_suffix(".md").read_text()
     assert table.count("| PASS |") + table.count("| FAIL |") == 4
     assert "PASS" in output.stdout or "FAIL" in output.stdout
+
+
+def test_the_bulk_benchmark_runs_at_tiny_sizes(tmp_path: Path) -> None:
+    output = subprocess.run(  # noqa: S603
+        [sys.executable, str(RUN.with_name("bulk.py")), "--items", "300", "900", "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL, check=False,
+    )  # fmt: skip
+    assert output.returncode == 0, output.stderr[-3000:]
+    (result_file,) = tmp_path.glob("*-bulk.json")
+    runs = json.loads(result_file.read_text())["runs"]
+    assert [run["items"] for run in runs] == [300, 900]
+    assert all(run["sent"] == run["items"] and run["peak_rss_mb"] > 0 for run in runs)
+    assert "peak RSS at 900 items < 150 MB" in output.stdout
