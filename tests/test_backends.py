@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import socket
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -235,3 +236,25 @@ def test_httpx_timeouts_map_onto_aiohttp_phases() -> None:
 def test_aiohttp_failures_are_classified(error: BaseException, maybe_sent: bool, reason: str) -> None:
     classified = classify_aiohttp_error(error, ApiRequest("POST", "/2fa/2/pin", dict), "api.infobip.com")
     assert (classified.maybe_sent, classified.reason) == (maybe_sent, reason)
+
+
+def test_a_client_used_from_a_second_event_loop_says_so() -> None:
+    """aiohttp's pool belongs to one loop: a clear ConfigurationError instead of aiohttp's RuntimeError."""
+    sandbox = Sandbox()
+
+    async def serve_and_send(client: TwoFactorClient) -> None:
+        async with sandbox.serve(port=port) as server:
+            assert server.port == port
+            await client.applications.list()
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    client = TwoFactorClient("sandbox-key", f"http://127.0.0.1:{port}")
+    asyncio.run(serve_and_send(client))
+    with pytest.raises(ConfigurationError, match="one client per event loop"):
+        asyncio.run(serve_and_send(client))
+    # The abandoned client's pool died with the first loop, unclosed; aiohttp says so when it is collected.
+    with pytest.warns(ResourceWarning):
+        del client
+        gc.collect()

@@ -14,7 +14,7 @@ import aiohttp
 import httpx
 from yarl import URL
 
-from .._exceptions import TransportError
+from .._exceptions import ConfigurationError, TransportError
 from .._options import NotGiven
 from .._request import ApiRequest
 from . import RawResponse
@@ -64,6 +64,7 @@ class AiohttpBackend:
         self._limits = limits
         self._host = host
         self._session: aiohttp.ClientSession | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
 
     @property
@@ -72,6 +73,7 @@ class AiohttpBackend:
         return self._closed
 
     def _open(self) -> aiohttp.ClientSession:
+        self._loop = asyncio.get_running_loop()
         connector = aiohttp.TCPConnector(
             limit=self._limits.max_connections or 0,
             keepalive_timeout=self._limits.keepalive_expiry,
@@ -85,6 +87,11 @@ class AiohttpBackend:
     async def send(self, request: ApiRequest[Any], url: str, content: bytes | None, timeout: Any) -> RawResponse:
         """One request through aiohttp; the whole body is read before the connection goes back to the pool."""
         session = self._session or self._open()
+        if asyncio.get_running_loop() is not self._loop:
+            raise ConfigurationError(
+                "this TwoFactorClient's connections belong to the event loop it first sent from; "
+                "create one client per event loop (for example in your app's startup, or in a test fixture)"
+            )
         kwargs: dict[str, Any] = {}
         if not isinstance(timeout, NotGiven):
             kwargs["timeout"] = client_timeout(timeout)
