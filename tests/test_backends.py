@@ -255,6 +255,6 @@ def test_a_client_used_from_a_second_event_loop_says_so() -> None:
     with pytest.raises(ConfigurationError, match="one client per event loop"):
         asyncio.run(serve_and_send(client))
     # The abandoned client's pool died with the first loop, unclosed; aiohttp says so when it is collected.
+    del client
     with pytest.warns(ResourceWarning):
-        del client
         gc.collect()
