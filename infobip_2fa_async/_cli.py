@@ -199,11 +199,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8080)
     serve.add_argument("--api-key", default="sandbox-key")
 
-    def api_command(name: str, help_text: str) -> argparse.ArgumentParser:
+    def api_command(name: str, help_text: str, *, json_output: bool = True) -> argparse.ArgumentParser:
         command = commands.add_parser(name, help=help_text)
         command.add_argument("--base-url", help=f"the API's base URL (default: ${BASE_URL_ENV}, then api.infobip.com)")
         command.add_argument("--api-key", help=f"the API key (default: ${API_KEY_ENV})")
-        command.add_argument("--json", action="store_true", help="print machine-readable JSON")
+        if json_output:
+            command.add_argument("--json", action="store_true", help="print machine-readable JSON")
         return command
 
     send = api_command("send", "send a PIN by SMS, voice or e-mail")
@@ -224,7 +225,9 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("pin_id")
     verify.add_argument("pin")
 
-    bulk = api_command("bulk", "send a PIN to every row of a CSV file; rerunning resumes without texting twice")
+    bulk = api_command(
+        "bulk", "send a PIN to every row of a CSV file; rerunning resumes without texting twice", json_output=False
+    )
     bulk.add_argument("--in", dest="input", required=True, metavar="CSV", help="a CSV file with a 'to' column")
     bulk.add_argument("--application-id", required=True)
     bulk.add_argument("--message-id", required=True)
