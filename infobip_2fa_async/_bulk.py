@@ -75,8 +75,6 @@ class Gate:
         self._arrival = -math.inf  # when the next attempt is due if the bucket were empty
         self._paused_until = -math.inf
         self._lock = asyncio.Lock()
-        self.pauses = 0
-        """How many times a 429 paused every worker."""
 
     def remaining(self) -> float:
         """Seconds left in the current pause (0 when there is none)."""
@@ -84,10 +82,7 @@ class Gate:
 
     def pause(self, seconds: float) -> None:
         """A 429 answered: hold every worker back for ``seconds`` from now (a longer pause already set wins)."""
-        until = self._clock() + seconds
-        if until > self._paused_until:
-            self._paused_until = until
-            self.pauses += 1
+        self._paused_until = max(self._paused_until, self._clock() + seconds)
 
     async def enter(self) -> None:
         """Wait for the pause to end and for the rate limit; one worker at a time waits, the others queue."""
