@@ -22,17 +22,27 @@ from ._exceptions import (
     ServerError,
     TransportError,
 )
-from ._models import CallStatus, NcStatus, PinError, PinSent, PinVerification, SmsStatus
+from ._gate import Gate, LocalGate
+from ._models import (
+    CallStatus,
+    EmailPinSent,
+    EmailStatus,
+    NcStatus,
+    PinError,
+    PinSent,
+    PinVerification,
+    SmsStatus,
+    Verification,
+)
 from ._options import DEFAULT_LIMITS, DEFAULT_TIMEOUT, NOT_GIVEN, NotGiven
 from ._retry import RetryDecision, RetryPolicy, backoff, decide
 from ._version import __version__
 
 if TYPE_CHECKING:
-    from ._admin_models import (
+    from ._bulk import BulkResult, SendPinRequest
+    from ._management_models import (
         Application,
         ApplicationConfiguration,
-        EmailPinSent,
-        EmailStatus,
         EmailTemplate,
         IndiaDltOptions,
         Language,
@@ -40,9 +50,7 @@ if TYPE_CHECKING:
         PinType,
         RateLimit,
         RegionalOptions,
-        Verification,
     )
-    from ._bulk import BulkResult, SendPinRequest
     from ._resources import Applications, EmailTemplates, Templates
 
 # A library logs, the application decides where it goes: without this, Python's last-resort handler would print
@@ -52,9 +60,9 @@ logging.getLogger("infobip_2fa_async").addHandler(logging.NullHandler())
 # The management side loads on first use (or when the first client is built), which keeps this import light.
 _LAZY = {
     **dict.fromkeys(
-        ["Application", "ApplicationConfiguration", "EmailPinSent", "EmailStatus", "EmailTemplate", "IndiaDltOptions",
-         "Language", "MessageTemplate", "PinType", "RateLimit", "RegionalOptions", "Verification"],
-        "._admin_models",
+        ["Application", "ApplicationConfiguration", "EmailTemplate", "IndiaDltOptions", "Language", "MessageTemplate",
+         "PinType", "RateLimit", "RegionalOptions"],
+        "._management_models",
     ),
     **dict.fromkeys(["Applications", "EmailTemplates", "Templates"], "._resources"),
     **dict.fromkeys(["BulkResult", "SendPinRequest"], "._bulk"),
@@ -94,10 +102,12 @@ __all__ = [
     "EmailStatus",
     "EmailTemplate",
     "EmailTemplates",
+    "Gate",
     "IndiaDltOptions",
     "InfobipError",
     "InvalidRequestError",
     "Language",
+    "LocalGate",
     "MessageTemplate",
     "NcStatus",
     "NotFoundError",

@@ -3,28 +3,29 @@
 - The input is consumed lazily by ``concurrency`` workers, and at most ``window`` items are between being taken
   from the input and being handed to the caller, so memory follows ``concurrency``, not the input's size.
 - Every input gives exactly one BulkResult: a failure (or an invalid item) is a result, never a stop.
-- One Gate is shared by the workers: a token bucket for ``rate``, and a common pause after a 429, so the
-  workers wait out a rate limit together instead of each finding it on its own.
+- One gate is shared by the workers (``_gate``): a rate budget, and a common pause after a 429, so the workers wait
+  out a rate limit together instead of each finding it on its own.
 - Retries follow the client's policy (``_retry.decide``), so nothing is sent twice unless ``retry_unsafe``.
+
+This module gets what it needs to send, the transport's ``call`` and the PIN path prefix, not the client.
 """
 
 from __future__ import annotations
 
 import asyncio
-import math
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any
 
 import attrs
 
+from ._endpoints.channels import Channel, send_pin_request
 from ._exceptions import InfobipError, InvalidRequestError
+from ._gate import Gate, LocalGate
 from ._models import PinSent
 from ._options import Sleep
+from ._request import Call
 
-if TYPE_CHECKING:
-    from ._client import TwoFactorClient
-
-__all__ = ["BulkResult", "Gate", "SendPinRequest", "send_many"]
+__all__ = ["BulkResult", "SendPinRequest", "send_many"]
 
 Progress = Callable[[int, "int | None", int, int], None]
 
@@ -40,7 +41,7 @@ class SendPinRequest:
     placeholders: dict[str, str] | None = None
     track_delivery: bool | None = None
     nc_needed: bool | None = None
-    channel: Literal["sms", "voice"] = "sms"
+    channel: Channel = "sms"
 
 
 @attrs.frozen
@@ -58,63 +59,23 @@ class BulkResult:
         return self.error is None
 
 
-class Gate:
-    """What every attempt of a bulk run passes first: the shared pause after a 429, then the rate limit.
-
-    The rate limit is a token bucket (burst: one second's worth) kept as GCRA, a "theoretical arrival time", so
-    each attempt sleeps at most once. Not aiolimiter: this one runs on the client's injected clock and sleep, so
-    tests and the 429 pause move the same time, and the pause holds back the same queue of workers.
-    """
-
-    def __init__(self, rate: float | None, clock: Callable[[], float], sleep: Sleep) -> None:
-        self._clock = clock
-        self._sleep = sleep
-        self._interval = None if rate is None else 1.0 / rate
-        burst = max(1.0, rate or 0.0)
-        self._tolerance = 0.0 if self._interval is None else (burst - 1.0) * self._interval
-        self._arrival = -math.inf  # when the next attempt is due if the bucket were empty
-        self._paused_until = -math.inf
-        self._lock = asyncio.Lock()
-
-    def remaining(self) -> float:
-        """Seconds left in the current pause (0 when there is none)."""
-        return max(self._paused_until - self._clock(), 0.0)
-
-    def pause(self, seconds: float) -> None:
-        """A 429 answered: hold every worker back for ``seconds`` from now (a longer pause already set wins)."""
-        self._paused_until = max(self._paused_until, self._clock() + seconds)
-
-    async def enter(self) -> None:
-        """Wait for the pause to end and for the rate limit; one worker at a time waits, the others queue."""
-        if self._interval is None and self._clock() >= self._paused_until:
-            return
-        async with self._lock:
-            # A pause can grow while we sleep (another 429); below a millisecond is float noise, not a pause.
-            while (wait := self._paused_until - self._clock()) > 1e-3:
-                await self._sleep(wait)
-            if self._interval is None:
-                return
-            now = self._clock()
-            arrival = max(self._arrival, now)
-            allowed_at = arrival - self._tolerance
-            if allowed_at > now:
-                await self._sleep(allowed_at - now)
-            self._arrival = arrival + self._interval
-
-
-def _check_options(concurrency: object, rate: object) -> None:
-    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
-        raise InvalidRequestError("concurrency", f"must be a whole number >= 1, not {concurrency!r}")
-    if rate is not None and (isinstance(rate, bool) or not isinstance(rate, (int, float)) or not rate > 0):
-        raise InvalidRequestError("rate", f"must be a number of requests per second > 0, or None, not {rate!r}")
-
-
-async def _one(client: TwoFactorClient, index: int, item: object, gate: Gate) -> BulkResult:
+async def _one(call: Call, pin_base: str, index: int, item: object, gate: Gate) -> BulkResult:
     if not isinstance(item, SendPinRequest):
         error = InvalidRequestError(f"requests[{index}]", f"must be a SendPinRequest, not {type(item).__name__}")
         return BulkResult(index, item, error=error)
     try:
-        sent = await client._send_one(item, gate)
+        request = send_pin_request(
+            pin_base,
+            item.channel,
+            application_id=item.application_id,
+            message_id=item.message_id,
+            to=item.to,
+            from_=item.from_,
+            placeholders=item.placeholders,
+            track_delivery=item.track_delivery,
+            nc_needed=item.nc_needed,
+        )
+        sent = await call(request, gate=gate)
     except InfobipError as error:
         return BulkResult(index, item, error=error)
     except Exception as error:  # a bug of ours must not lose the item either
@@ -124,25 +85,52 @@ async def _one(client: TwoFactorClient, index: int, item: object, gate: Gate) ->
     return BulkResult(index, item, result=sent)
 
 
-async def send_many(
-    client: TwoFactorClient,
+def send_many(
+    call: Call,
+    pin_base: str,
     requests: Iterable[Any] | AsyncIterable[Any],
     *,
     concurrency: int,
     rate: float | None,
+    burst: float | None,
+    gate: Gate | None,
     ordered: bool,
     on_progress: Progress | None,
     clock: Callable[[], float],
     sleep: Sleep,
 ) -> AsyncIterator[BulkResult]:
-    """The body of ``TwoFactorClient.send_many`` (see there)."""
-    _check_options(concurrency, rate)
+    """The body of ``TwoFactorClient.send_many`` (see there): checks the options now, then dispatches lazily."""
+    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+        raise InvalidRequestError("concurrency", f"must be a whole number >= 1, not {concurrency!r}")
+    if gate is not None:
+        if not isinstance(gate, Gate):
+            raise InvalidRequestError("gate", f"must be a Gate (LocalGate, RedisGate, ...), not {type(gate).__name__}")
+        if rate is not None or burst is not None:
+            raise InvalidRequestError("rate", "give rate/burst or a gate, not both: the gate holds the rate")
+    else:
+        gate = LocalGate(rate, burst=burst, clock=clock, sleep=sleep)
     total = len(requests) if hasattr(requests, "__len__") else None  # type: ignore[arg-type]
     if isinstance(requests, AsyncIterable):
         source: AsyncIterator[Any] = aiter(requests)
-    else:
+    elif isinstance(requests, Iterable):
         source = _as_async(iter(requests))
-    gate = Gate(rate, clock, sleep)
+    else:
+        raise InvalidRequestError(
+            "requests", f"must be an iterable or async iterable of SendPinRequest, not {type(requests).__name__}"
+        )
+    return _dispatch(call, pin_base, source, total, concurrency, gate, ordered, on_progress)
+
+
+async def _dispatch(
+    call: Call,
+    pin_base: str,
+    source: AsyncIterator[Any],
+    total: int | None,
+    concurrency: int,
+    gate: Gate,
+    ordered: bool,
+    on_progress: Progress | None,
+) -> AsyncIterator[BulkResult]:
     # Items between being taken from the input and being yielded: in flight, queued or waiting for their turn.
     window = asyncio.Semaphore(concurrency * 2)
     finished: asyncio.Queue[BulkResult | BaseException | None] = asyncio.Queue()
@@ -162,7 +150,7 @@ async def send_many(
                         return
                     index = next_index
                     next_index += 1
-                finished.put_nowait(await _one(client, index, item, gate))
+                finished.put_nowait(await _one(call, pin_base, index, item, gate))
         except asyncio.CancelledError:
             raise
         except BaseException as error:  # the input itself failed: hand it to the caller

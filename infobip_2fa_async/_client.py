@@ -11,17 +11,16 @@ from typing import TYPE_CHECKING
 import httpx
 
 from ._config import resolve_api_key, resolve_base_url, user_agent
-from ._endpoints import pin, pin_base, resend, verify, voice
-from ._exceptions import ConfigurationError, InvalidRequestError
-from ._models import PinSent, PinVerification
+from ._endpoints import pin_base, pin_verification, sms, voice
+from ._exceptions import ConfigurationError
+from ._gate import Gate
+from ._models import EmailPinSent, PinSent, PinVerification, Verification
 from ._options import DEFAULT_LIMITS, DEFAULT_TIMEOUT, NOT_GIVEN, NotGiven, Sleep, TimeoutArg
-from ._request import ApiRequest, T
 from ._retry import RetryPolicy
 
 if TYPE_CHECKING:
-    from ._admin_models import EmailPinSent, Verification
     from ._backends import Backend
-    from ._bulk import BulkResult, Gate, Progress, SendPinRequest
+    from ._bulk import BulkResult, Progress, SendPinRequest
     from ._resources import Applications, EmailTemplates, Templates
 
 __all__ = ["TwoFactorClient"]
@@ -36,6 +35,8 @@ class TwoFactorClient:
     ``https://api.infobip.com``. ``timeout`` (seconds or an ``httpx.Timeout``) and ``retry`` apply to
     every call unless a call overrides them. Pass ``http_client`` to use your own ``httpx.AsyncClient``
     (it is never closed by this client) or ``transport`` to plug an httpx transport (tests, the sandbox).
+    ``gate`` (a ``LocalGate``, or a ``RedisGate`` shared by many processes) is passed by every request of this
+    client: one rate budget, and one pause after a 429 for everyone behind it.
     ``sleep`` replaces ``asyncio.sleep`` between retries and ``clock`` replaces ``time.monotonic`` for bulk rate
     limiting, so tests can run without waiting.
     """
@@ -51,6 +52,7 @@ class TwoFactorClient:
         transport: httpx.AsyncBaseTransport | None = None,
         api_version: int = 2,
         allow_insecure_http: bool = False,
+        gate: Gate | None = None,
         sleep: Sleep | None = None,
         clock: Callable[[], float] | None = None,
     ) -> None:
@@ -62,6 +64,8 @@ class TwoFactorClient:
             raise ConfigurationError(
                 "pass http_client or transport, not both: a transport belongs inside the http_client you build"
             )
+        if gate is not None and not isinstance(gate, Gate):
+            raise ConfigurationError(f"gate must be a Gate (LocalGate, RedisGate, ...), not {type(gate).__name__}")
         self._pin_base = pin_base(api_version)
         self._sleep: Sleep = sleep or asyncio.sleep
         self._clock: Callable[[], float] = clock or time.monotonic
@@ -107,8 +111,10 @@ class TwoFactorClient:
             )
             respx_fallback = lambda: owned_httpx(None)  # noqa: E731
         self._transport = HttpTransport(
-            backend=backend, base_url=url, host=host, policy=retry, sleep=sleep, respx_fallback=respx_fallback
-        )
+            backend=backend, base_url=url, host=host, policy=retry, sleep=sleep, gate=gate,
+            respx_fallback=respx_fallback,
+        )  # fmt: skip
+        self._call = self._transport.call
         self.applications: Applications = resources.Applications(self._call)
         """Create, list, read and update 2FA applications."""
         self.templates: Templates = resources.Templates(self._call)
@@ -126,6 +132,11 @@ class TwoFactorClient:
         """The retry policy applied to every call."""
         return self._transport.policy
 
+    @property
+    def gate(self) -> Gate | None:
+        """The gate every request of this client passes, if one was given."""
+        return self._transport.gate
+
     def __repr__(self) -> str:
         return f"TwoFactorClient(base_url={self.base_url!r}, api_version={self.api_version})"
 
@@ -141,9 +152,6 @@ class TwoFactorClient:
         """Close the connections this client opened (a caller's ``http_client`` is left open)."""
         await self._transport.aclose()
 
-    async def _call(self, request: ApiRequest[T], max_retries: int | None, timeout: TimeoutArg) -> T:
-        return await self._transport.call(request, max_retries=max_retries, timeout=timeout)
-
     async def send_pin(
         self,
         *,
@@ -158,7 +166,7 @@ class TwoFactorClient:
         timeout: TimeoutArg = NOT_GIVEN,
     ) -> PinSent:
         """Generate a PIN and send it by SMS to ``to``. Not retried after it may have reached the server."""
-        request = pin.send_pin(
+        request = sms.send_pin(
             self._pin_base,
             application_id=application_id,
             message_id=message_id,
@@ -168,7 +176,7 @@ class TwoFactorClient:
             track_delivery=track_delivery,
             nc_needed=nc_needed,
         )
-        return await self._call(request, max_retries, timeout)
+        return await self._call(request, max_retries=max_retries, timeout=timeout)
 
     async def resend_pin(
         self,
@@ -180,8 +188,8 @@ class TwoFactorClient:
         timeout: TimeoutArg = NOT_GIVEN,
     ) -> PinSent:
         """Send the same PIN again by SMS, under the same ``pin_id``."""
-        request = resend.resend_pin(self._pin_base, pin_id, placeholders=placeholders, track_delivery=track_delivery)
-        return await self._call(request, max_retries, timeout)
+        request = sms.resend_pin(self._pin_base, pin_id, placeholders=placeholders, track_delivery=track_delivery)
+        return await self._call(request, max_retries=max_retries, timeout=timeout)
 
     async def send_voice_pin(
         self,
@@ -205,7 +213,7 @@ class TwoFactorClient:
             placeholders=placeholders,
             track_delivery=track_delivery,
         )
-        return await self._call(request, max_retries, timeout)
+        return await self._call(request, max_retries=max_retries, timeout=timeout)
 
     async def resend_voice_pin(
         self,
@@ -220,14 +228,14 @@ class TwoFactorClient:
         request = voice.resend_voice_pin(
             self._pin_base, pin_id, placeholders=placeholders, track_delivery=track_delivery
         )
-        return await self._call(request, max_retries, timeout)
+        return await self._call(request, max_retries=max_retries, timeout=timeout)
 
     async def verify_pin(
         self, pin_id: str, pin: str, *, max_retries: int | None = None, timeout: TimeoutArg = NOT_GIVEN
     ) -> PinVerification:
         """Check the PIN the user typed. A wrong PIN is ``verified=False``, not an exception."""
-        request = verify.verify_pin(self._pin_base, pin_id, pin)
-        return await self._call(request, max_retries, timeout)
+        request = pin_verification.verify_pin(self._pin_base, pin_id, pin)
+        return await self._call(request, max_retries=max_retries, timeout=timeout)
 
     async def send_email_pin(
         self,
@@ -252,7 +260,7 @@ class TwoFactorClient:
             placeholders=placeholders,
             landing_page_placeholders=landing_page_placeholders,
         )
-        return await self._call(request, max_retries, timeout)
+        return await self._call(request, max_retries=max_retries, timeout=timeout)
 
     async def resend_email_pin(
         self,
@@ -269,7 +277,7 @@ class TwoFactorClient:
         request = email.resend_email_pin(
             pin_id, placeholders=placeholders, landing_page_placeholders=landing_page_placeholders
         )
-        return await self._call(request, max_retries, timeout)
+        return await self._call(request, max_retries=max_retries, timeout=timeout)
 
     async def verification_status(
         self,
@@ -282,10 +290,10 @@ class TwoFactorClient:
         timeout: TimeoutArg = NOT_GIVEN,
     ) -> list[Verification]:
         """What was sent to ``msisdn`` under the application and whether it was verified."""
-        from ._endpoints import verifications
+        from ._endpoints import verification_status
 
-        request = verifications.verification_status(application_id, msisdn=msisdn, verified=verified, sent=sent)
-        return await self._call(request, max_retries, timeout)
+        request = verification_status.verification_status(application_id, msisdn=msisdn, verified=verified, sent=sent)
+        return await self._call(request, max_retries=max_retries, timeout=timeout)
 
     def send_many(
         self,
@@ -293,6 +301,8 @@ class TwoFactorClient:
         *,
         concurrency: int = 50,
         rate: float | None = None,
+        burst: float | None = None,
+        gate: Gate | None = None,
         ordered: bool = False,
         on_progress: Progress | None = None,
     ) -> AsyncIterator[BulkResult]:
@@ -300,41 +310,24 @@ class TwoFactorClient:
 
         ``requests`` (an iterable or async iterable of SendPinRequest) is read lazily, at most ``concurrency`` sends
         in flight. Exactly one BulkResult comes back per input, as sends finish or, with ``ordered=True``, in input
-        order. ``rate`` caps requests per second; a 429 pauses every worker together. ``on_progress(done, total or
-        None, succeeded, failed)`` is called after each result. Stopping early (``break``) or being cancelled
-        cancels the sends in flight.
+        order. ``rate`` caps requests per second (``burst`` of them may go at once after a quiet spell: one second's
+        worth by default, 1 for evenly spaced sends); a 429 pauses every worker together. ``gate`` replaces
+        ``rate``/``burst`` with a gate of your own (a ``RedisGate`` shares the budget with other processes).
+        ``on_progress(done, total or None, succeeded, failed)`` is called after each result. Stopping early
+        (``break``) or being cancelled cancels the sends in flight.
         """
         from . import _bulk
 
-        _bulk._check_options(concurrency, rate)
         return _bulk.send_many(
-            self,
+            self._call,
+            self._pin_base,
             requests,
             concurrency=concurrency,
             rate=rate,
+            burst=burst,
+            gate=gate,
             ordered=ordered,
             on_progress=on_progress,
             clock=self._clock,
             sleep=self._sleep,
         )
-
-    async def _send_one(self, item: SendPinRequest, gate: Gate) -> PinSent:
-        """One bulk item, through the shared gate."""
-        common = {
-            "application_id": item.application_id,
-            "message_id": item.message_id,
-            "to": item.to,
-            "from_": item.from_,
-            "placeholders": item.placeholders,
-            "track_delivery": item.track_delivery,
-        }
-        request: ApiRequest[PinSent]
-        if item.channel == "sms":
-            request = pin.send_pin(self._pin_base, **common, nc_needed=item.nc_needed)
-        elif item.channel == "voice":
-            if item.nc_needed is not None:
-                raise InvalidRequestError("nc_needed", "applies to SMS only; leave it None for channel='voice'")
-            request = voice.send_voice_pin(self._pin_base, **common)
-        else:
-            raise InvalidRequestError("channel", f"must be 'sms' or 'voice', not {item.channel!r}")
-        return await self._transport.call(request, gate=gate)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import re
 import sys
 from urllib.parse import urlsplit
 
 from ._exceptions import ConfigurationError
+from ._validation import CONTROL_CHARACTERS
 from ._version import __version__
 
 __all__ = [
@@ -24,15 +24,13 @@ API_KEY_ENV = "INFOBIP_API_KEY"
 BASE_URL_ENV = "INFOBIP_BASE_URL"
 DEFAULT_BASE_URL = "https://api.infobip.com"
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
 
 def resolve_api_key(api_key: str | None) -> str:
     """The API key given, else ``$INFOBIP_API_KEY``; a clear ConfigurationError when there is none."""
     key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
     if key is None or not key.strip():
         raise ConfigurationError(f"no Infobip API key: pass api_key=... or set the environment variable {API_KEY_ENV}")
-    if not isinstance(key, str) or _CONTROL.search(key):
+    if not isinstance(key, str) or CONTROL_CHARACTERS.search(key):
         raise ConfigurationError("the API key must be a string without control characters or newlines")
     return key.strip()
 

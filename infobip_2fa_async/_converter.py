@@ -9,6 +9,8 @@ Every model goes through here, so naming and enum rules live in one place:
 
 from __future__ import annotations
 
+import types
+import typing
 from collections.abc import Callable
 from enum import Enum
 from typing import Any, TypeVar
@@ -17,8 +19,7 @@ import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-from ._admin_models import Language, PinType
-from ._models import CallStatus, NcStatus, PinError, SmsStatus
+from ._models import WireEnum
 
 __all__ = ["converter", "decode_problem", "wire_name"]
 
@@ -72,10 +73,24 @@ converter.register_structure_hook(int, _strict(int, (int,)))
 converter.register_structure_hook(float, _strict(float, (float, int)))
 
 
-def _open_enum(enum: type[Enum]) -> Callable[[object, type], Enum | str]:
-    members = enum._value2member_map_
+def _open_enum(union: Any) -> type[WireEnum] | None:
+    """The WireEnum of a ``SomeWireEnum | str`` (or ``| None``) field type, else None."""
+    if typing.get_origin(union) not in (typing.Union, types.UnionType):
+        return None
+    members = [arg for arg in typing.get_args(union) if arg is not type(None)]
+    enums = [arg for arg in members if isinstance(arg, type) and issubclass(arg, WireEnum)]
+    return enums[0] if len(enums) == 1 and len(members) == 2 and str in members else None
 
-    def structure(value: object, _: type) -> Enum | str:
+
+def _structure_open_enum(union: Any) -> Callable[[object, type], Enum | str | None]:
+    enum = _open_enum(union)
+    assert enum is not None
+    members = enum._value2member_map_
+    optional = type(None) in typing.get_args(union)
+
+    def structure(value: object, _: type) -> Enum | str | None:
+        if value is None and optional:
+            return None
         if type(value) is not str:
             raise TypeError(f"expected a {enum.__name__} string, got {type(value).__name__}")
         member = members.get(value)
@@ -84,20 +99,13 @@ def _open_enum(enum: type[Enum]) -> Callable[[object, type], Enum | str]:
     return structure
 
 
-def register_open_enum(enum: type[Enum]) -> None:
-    """Let fields typed ``enum | str`` (optional or not) take values the enum does not list yet."""
-    hook = _open_enum(enum)
-    for union in (enum | str, enum | str | None):
-        converter.register_structure_hook(union, hook)
-        converter.register_unstructure_hook(union, _wire_value)
-
-
 def _wire_value(value: Enum | str | None) -> str | None:
     return value.value if isinstance(value, Enum) else value
 
 
-for _enum in (NcStatus, SmsStatus, CallStatus, PinError, PinType, Language):
-    register_open_enum(_enum)
+# Fields typed ``SomeWireEnum | str`` (optional or not) take values the enum does not list yet, as the raw string.
+converter.register_structure_hook_factory(lambda union: _open_enum(union) is not None, _structure_open_enum)
+converter.register_unstructure_hook_func(lambda union: _open_enum(union) is not None, _wire_value)
 
 
 def decode_problem(error: Exception) -> str:

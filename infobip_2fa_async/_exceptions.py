@@ -19,6 +19,11 @@ The whole hierarchy::
 
 An HTTP status with no class of its own (409, 422, ...) raises plain ``ApiError``.
 Messages never carry the API key or a PIN.
+
+Every error carries ``maybe_sent``: whether the server may have acted on the request (texted a PIN, spent an
+attempt). False means it provably did not (refused before sending, or answered 4xx/429), so sending again is safe;
+True means it may have, so a blind resend could text the person twice. Retries, ``send_many`` and the bulk journal
+all read this one attribute.
 """
 
 from __future__ import annotations
@@ -44,23 +49,36 @@ __all__ = [
 
 
 class InfobipError(Exception):
-    """Base class of every error raised by infobip_2fa_async."""
+    """Base class of every error raised by infobip_2fa_async.
+
+    ``maybe_sent`` is True unless the error proves the server did not act on the request: when in doubt, a send
+    counts as possibly made.
+    """
+
+    maybe_sent: bool = True
 
 
 class ConfigurationError(InfobipError):
     """The client was configured in a way that cannot work (missing key, bad base URL, ...)."""
 
+    maybe_sent = False
+
 
 class InvalidRequestError(InfobipError, ValueError):
-    """An argument is invalid; raised before anything is sent. ``argument`` names it."""
+    """An argument is invalid; raised before anything is sent. ``argument`` names it, ``problem`` says what is
+    wrong with it."""
 
-    def __init__(self, argument: str, message: str) -> None:
-        super().__init__(f"{argument}: {message}")
+    maybe_sent = False
+
+    def __init__(self, argument: str, problem: str) -> None:
+        super().__init__(f"{argument}: {problem}")
         self.argument = argument
+        self.problem = problem
 
 
 class ApiError(InfobipError):
-    """The server answered with an HTTP error status."""
+    """The server answered with an HTTP error status. ``maybe_sent`` is True for 5xx only: a 4xx (429 included) is a
+    refusal, while a 5xx may come after the work was done."""
 
     def __init__(
         self,
@@ -75,6 +93,7 @@ class ApiError(InfobipError):
         path: str = "",
     ) -> None:
         self.status_code = status_code
+        self.maybe_sent = status_code >= 500
         self.message_id = message_id
         self.text = text
         self.validation_errors: dict[str, list[str]] = dict(validation_errors or {})
@@ -183,7 +202,10 @@ class RequestMaybeSentError(TransportError):
 
 
 class ResponseDecodeError(InfobipError):
-    """A successful (2xx) answer whose body is not the JSON the operation promises."""
+    """A successful (2xx) answer whose body is not the JSON the operation promises. The server answered, so it
+    acted on the request: ``maybe_sent`` is True."""
+
+    maybe_sent = True
 
     def __init__(self, message: str, *, status_code: int, body: str, method: str = "", path: str = "") -> None:
         super().__init__(message)

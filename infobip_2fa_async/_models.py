@@ -1,4 +1,5 @@
-"""Typed results and request bodies of the 2FA API.
+"""Typed results and request bodies of the PIN operations: send, resend and verify over SMS, voice and e-mail, and
+verification status. (Applications and templates are in ``_management_models``.)
 
 Attribute names are snake_case; the one converter in ``_converter`` maps them to the API's camelCase.
 Status fields are typed ``SomeEnum | str``: a value this library does not know yet (Infobip adds them
@@ -11,11 +12,26 @@ from enum import Enum
 
 import attrs
 
-__all__ = ["CallStatus", "NcStatus", "PinError", "PinSent", "PinVerification", "SmsStatus", "WireEnum"]
+__all__ = [
+    "CallStatus",
+    "EmailPinSent",
+    "EmailStatus",
+    "NcStatus",
+    "PinError",
+    "PinSent",
+    "PinVerification",
+    "SmsStatus",
+    "Verification",
+    "WireEnum",
+]
 
 
 class WireEnum(str, Enum):
-    """An enum whose members are the API's own strings; ``str()`` gives that string."""
+    """An enum whose members are the API's own strings; ``str()`` gives that string.
+
+    A field typed ``SomeWireEnum | str`` decodes a value the enum does not list as the raw string: the converter
+    recognises every WireEnum subclass, so a new one needs no registration.
+    """
 
     def __str__(self) -> str:
         return str(self.value)
@@ -38,7 +54,7 @@ class SmsStatus(WireEnum):
 
 
 class CallStatus(WireEnum):
-    """State of a voice PIN call; ``PENDING_ACCEPTED`` today, the rest from the v1 documentation."""
+    """State of a voice PIN call: ``PENDING_ACCEPTED`` today; the others are values the ``/2fa/1`` API documented."""
 
     PENDING_ACCEPTED = "PENDING_ACCEPTED"
     BAD_REQUEST = "BAD_REQUEST"
@@ -85,6 +101,33 @@ class PinVerification:
     pin_error: PinError | str | None = None
 
 
+@attrs.frozen
+class EmailStatus:
+    """Delivery state of a PIN e-mail, e.g. name PENDING_ACCEPTED."""
+
+    name: str | None = None
+    description: str | None = None
+
+
+@attrs.frozen
+class EmailPinSent:
+    """The answer to sending or resending a PIN by e-mail."""
+
+    pin_id: str
+    to: str | None = None
+    email_status: EmailStatus | None = None
+
+
+@attrs.frozen
+class Verification:
+    """One phone number's verification state. Times are kept as the API gives them (UNIX time)."""
+
+    msisdn: str
+    verified: bool | None = None
+    verified_at: int | None = None
+    sent_at: int | None = None
+
+
 # Request bodies: internal, built by the endpoint modules after validation.
 
 
@@ -113,3 +156,23 @@ class VerifyPinBody:
     """JSON body of a PIN verification; the PIN is kept out of its repr."""
 
     pin: str = attrs.field(repr=lambda _: "'***'")
+
+
+@attrs.frozen
+class SendEmailPinBody:
+    """JSON body of a PIN send by e-mail."""
+
+    application_id: str
+    message_id: str
+    to: str
+    from_: str | None = None
+    placeholders: dict[str, str] | None = None
+    landing_page_placeholders: dict[str, str] | None = None
+
+
+@attrs.frozen
+class ResendEmailPinBody:
+    """Optional JSON body of a PIN resend by e-mail."""
+
+    placeholders: dict[str, str] | None = None
+    landing_page_placeholders: dict[str, str] | None = None

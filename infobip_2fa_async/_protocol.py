@@ -128,7 +128,12 @@ def error_from_response(
 
 
 def decode_response(request: ApiRequest[T], status_code: int, content: bytes) -> T:
-    """Parse a 2xx body into the request's response model, or raise ResponseDecodeError."""
+    """Parse a 2xx body into the request's response model, or raise ResponseDecodeError.
+
+    A request that expects no answer (``empty_answer``, e.g. a 204) gets None, whatever the body.
+    """
+    if request.empty_answer:
+        return None  # type: ignore[return-value]
     try:
         data = json.loads(content)
     except ValueError:

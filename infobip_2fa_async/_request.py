@@ -1,13 +1,19 @@
-"""The request description that endpoint modules build and the transport carries out."""
+"""The request description that endpoint modules build and the transport carries out, and the ``Call`` that
+carries it out, as the management groups and bulk dispatch receive it."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Generic, TypeVar
+from collections.abc import Awaitable, Mapping
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 import attrs
 
-__all__ = ["ApiRequest"]
+from ._options import NOT_GIVEN, TimeoutArg
+
+if TYPE_CHECKING:
+    from ._gate import Gate
+
+__all__ = ["ApiRequest", "Call"]
 
 T = TypeVar("T")
 
@@ -19,6 +25,7 @@ class ApiRequest(Generic[T]):
     """One API call, described as data: no HTTP, no JSON.
 
     ``response_type`` is what the converter builds from the answer (a model class or e.g. ``list[Model]``).
+    ``empty_answer`` says the operation answers with no body (204), so the call returns None whatever the body.
     ``idempotent`` says whether sending it twice is harmless, which decides whether a failure after the
     request may have reached the server (5xx, read timeout, dropped connection) may be retried.
     """
@@ -30,6 +37,20 @@ class ApiRequest(Generic[T]):
     query: Mapping[str, str] | None = None
     # For answers that wrap the payload in an object ({"verifications": [...]}): the key to read it from.
     unwrap: str | None = None
+    empty_answer: bool = False
     idempotent: bool = attrs.field(
         default=attrs.Factory(lambda self: self.method in _IDEMPOTENT_METHODS, takes_self=True)
     )
+
+
+class Call(Protocol):
+    """Sends an ApiRequest with the client's retry policy and returns its parsed answer (the transport's ``call``)."""
+
+    def __call__(
+        self,
+        request: ApiRequest[T],
+        *,
+        max_retries: int | None = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+        gate: Gate | None = None,
+    ) -> Awaitable[T]: ...

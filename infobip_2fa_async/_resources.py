@@ -1,28 +1,27 @@
 """The management groups of TwoFactorClient: ``client.applications``, ``client.templates``,
-``client.email_templates``. Each method validates through an endpoint module and sends through the client."""
+``client.email_templates``. Each method validates through an endpoint module and sends through the transport's
+``call``."""
 
 from __future__ import annotations
 
 import builtins
-from collections.abc import Awaitable, Callable
-from typing import Any
 
-from ._admin_models import (
+from ._endpoints import applications, email_templates, fields_of, templates
+from ._management_models import (
     Application,
     ApplicationConfiguration,
     EmailTemplate,
+    EmailTemplateBody,
     Language,
     MessageTemplate,
     PinType,
     RegionalOptions,
+    TemplateBody,
 )
-from ._endpoints import applications, templates
 from ._options import NOT_GIVEN, TimeoutArg
-from ._request import ApiRequest
+from ._request import Call
 
 __all__ = ["Applications", "EmailTemplates", "Templates"]
-
-Call = Callable[[ApiRequest[Any], "int | None", TimeoutArg], Awaitable[Any]]
 
 
 class _Group:
@@ -40,8 +39,7 @@ class Applications(_Group):
         self, *, max_retries: int | None = None, timeout: TimeoutArg = NOT_GIVEN
     ) -> builtins.list[Application]:
         """Every application of the account."""
-        result: builtins.list[Application] = await self._call(applications.list_applications(), max_retries, timeout)
-        return result
+        return await self._call(applications.list_applications(), max_retries=max_retries, timeout=timeout)
 
     async def create(
         self,
@@ -54,15 +52,13 @@ class Applications(_Group):
     ) -> Application:
         """Create an application; its configuration is checked locally first."""
         request = applications.create_application(name=name, configuration=configuration, enabled=enabled)
-        result: Application = await self._call(request, max_retries, timeout)
-        return result
+        return await self._call(request, max_retries=max_retries, timeout=timeout)
 
     async def get(
         self, application_id: str, *, max_retries: int | None = None, timeout: TimeoutArg = NOT_GIVEN
     ) -> Application:
         """One application by id."""
-        result: Application = await self._call(applications.get_application(application_id), max_retries, timeout)
-        return result
+        return await self._call(applications.get_application(application_id), max_retries=max_retries, timeout=timeout)
 
     async def update(
         self,
@@ -78,8 +74,7 @@ class Applications(_Group):
         request = applications.update_application(
             application_id, name=name, configuration=configuration, enabled=enabled
         )
-        result: Application = await self._call(request, max_retries, timeout)
-        return result
+        return await self._call(request, max_retries=max_retries, timeout=timeout)
 
 
 class Templates(_Group):
@@ -90,8 +85,7 @@ class Templates(_Group):
     ) -> builtins.list[MessageTemplate]:
         """Every template of the application."""
         request = templates.list_templates(application_id)
-        result: builtins.list[MessageTemplate] = await self._call(request, max_retries, timeout)
-        return result
+        return await self._call(request, max_retries=max_retries, timeout=timeout)
 
     async def create(
         self,
@@ -110,22 +104,8 @@ class Templates(_Group):
         timeout: TimeoutArg = NOT_GIVEN,
     ) -> MessageTemplate:
         """Create an SMS/voice template; ``message_text`` must contain ``{{pin}}``."""
-        body = templates.template_body(
-            creating=True,
-            message_text=message_text,
-            pin_type=pin_type,
-            pin_length=pin_length,
-            language=language,
-            sender_id=sender_id,
-            repeat_dtmf=repeat_dtmf,
-            speech_rate=speech_rate,
-            voice_name=voice_name,
-            regional=regional,
-        )
-        result: MessageTemplate = await self._call(
-            templates.create_template(application_id, body), max_retries, timeout
-        )
-        return result
+        request = templates.create_template(application_id, fields_of(TemplateBody, locals()))
+        return await self._call(request, max_retries=max_retries, timeout=timeout)
 
     async def get(
         self,
@@ -137,8 +117,7 @@ class Templates(_Group):
     ) -> MessageTemplate:
         """One template by id."""
         request = templates.get_template(application_id, message_id)
-        result: MessageTemplate = await self._call(request, max_retries, timeout)
-        return result
+        return await self._call(request, max_retries=max_retries, timeout=timeout)
 
     async def update(
         self,
@@ -158,21 +137,8 @@ class Templates(_Group):
         timeout: TimeoutArg = NOT_GIVEN,
     ) -> MessageTemplate:
         """Change the fields given; the others are left out of the request."""
-        body = templates.template_body(
-            creating=False,
-            message_text=message_text,
-            pin_type=pin_type,
-            pin_length=pin_length,
-            language=language,
-            sender_id=sender_id,
-            repeat_dtmf=repeat_dtmf,
-            speech_rate=speech_rate,
-            voice_name=voice_name,
-            regional=regional,
-        )
-        request = templates.update_template(application_id, message_id, body)
-        result: MessageTemplate = await self._call(request, max_retries, timeout)
-        return result
+        request = templates.update_template(application_id, message_id, fields_of(TemplateBody, locals()))
+        return await self._call(request, max_retries=max_retries, timeout=timeout)
 
 
 class EmailTemplates(_Group):
@@ -191,17 +157,9 @@ class EmailTemplates(_Group):
         timeout: TimeoutArg = NOT_GIVEN,
     ) -> EmailTemplate:
         """Create an e-mail template that sends the PIN with e-mail template ``email_template_id``."""
-        body = templates.email_template_body(
-            creating=True,
-            email_template_id=email_template_id,
-            from_=from_,
-            landing_page_id=landing_page_id,
-            pin_length=pin_length,
-            pin_type=pin_type,
-        )
-        request = templates.create_email_template(application_id, body)
-        result: EmailTemplate = await self._call(request, max_retries, timeout)
-        return result
+        fields = fields_of(EmailTemplateBody, locals())
+        request = email_templates.create_email_template(application_id, fields)
+        return await self._call(request, max_retries=max_retries, timeout=timeout)
 
     async def update(
         self,
@@ -217,14 +175,6 @@ class EmailTemplates(_Group):
         timeout: TimeoutArg = NOT_GIVEN,
     ) -> EmailTemplate:
         """Change the fields given of an e-mail template."""
-        body = templates.email_template_body(
-            creating=False,
-            email_template_id=email_template_id,
-            from_=from_,
-            landing_page_id=landing_page_id,
-            pin_length=pin_length,
-            pin_type=pin_type,
-        )
-        request = templates.update_email_template(application_id, message_id, body)
-        result: EmailTemplate = await self._call(request, max_retries, timeout)
-        return result
+        fields = fields_of(EmailTemplateBody, locals())
+        request = email_templates.update_email_template(application_id, message_id, fields)
+        return await self._call(request, max_retries=max_retries, timeout=timeout)

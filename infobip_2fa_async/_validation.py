@@ -14,6 +14,7 @@ from urllib.parse import quote
 from ._exceptions import InvalidRequestError
 
 __all__ = [
+    "CONTROL_CHARACTERS",
     "check_bool",
     "check_choice",
     "check_email",
@@ -30,7 +31,8 @@ __all__ = [
 # Separators people type inside phone numbers; a single leading "+" is allowed too.
 _PHONE_SEPARATORS = re.compile(r"[\s\-.()]")
 _DIGITS = re.compile(r"[0-9]{6,15}")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+#: Control characters (C0 and DEL): never valid in an id, a key, a PIN or a header value.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def check_text(argument: str, value: object) -> str:
@@ -39,7 +41,7 @@ def check_text(argument: str, value: object) -> str:
         raise InvalidRequestError(argument, f"must be a string, not {type(value).__name__}")
     if not value.strip():
         raise InvalidRequestError(argument, "must not be empty")
-    if _CONTROL.search(value):
+    if CONTROL_CHARACTERS.search(value):
         raise InvalidRequestError(argument, "must not contain control characters such as newlines")
     return value
 
@@ -69,13 +71,7 @@ def check_phone_number(argument: str, value: object) -> str:
 
 def check_pin(value: object) -> str:
     """The PIN the user typed: a non-empty string. Never echoed back in a message."""
-    if not isinstance(value, str):
-        raise InvalidRequestError("pin", f"must be a string, not {type(value).__name__}")
-    if not value.strip():
-        raise InvalidRequestError("pin", "must not be empty")
-    if _CONTROL.search(value):
-        raise InvalidRequestError("pin", "must not contain control characters")
-    return value
+    return check_text("pin", value)
 
 
 def check_bool(argument: str, value: object) -> bool | None:

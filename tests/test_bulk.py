@@ -90,10 +90,9 @@ async def test_ordered_results_come_in_input_order(setup: Setup) -> None:
     unordered = [r.index for r in await _collect(setup.client.send_many(setup.requests(200), concurrency=20))]
     assert sorted(unordered) == list(range(200))
     assert unordered != sorted(unordered), "slow answers should let later items finish first"
-    ordered = [
-        r.index for r in await _collect(setup.client.send_many(setup.requests(200), concurrency=20, ordered=True))
-    ]
-    assert ordered == list(range(200))
+    ordered = await _collect(setup.client.send_many(setup.requests(200), concurrency=20, ordered=True))
+    assert [r.index for r in ordered] == list(range(200))
+    assert all(r.ok and r.result is not None and r.result.to == r.request.to for r in ordered)
 
 
 async def test_the_input_is_read_lazily_and_the_ordered_buffer_is_bounded(setup: Setup) -> None:
@@ -109,6 +108,7 @@ async def test_the_input_is_read_lazily_and_the_ordered_buffer_is_bounded(setup:
     seen = 0
     async for result in setup.client.send_many(numbers(), concurrency=10, ordered=True):
         assert result.index == seen
+        assert result.ok
         seen += 1
         assert pulled <= seen + 2 * 10, "more taken from the input than the window allows"
         if seen == 300:
@@ -124,6 +124,8 @@ async def test_async_iterables_are_accepted(setup: Setup) -> None:
 
     results = await _collect(setup.client.send_many(numbers(), concurrency=7))
     assert sorted(r.index for r in results) == list(range(50))
+    assert all(r.ok and r.result is not None and r.result.to == r.request.to for r in results)
+    assert sorted(m.to for m in setup.sandbox.outbox) == sorted(r.request.to for r in results)
 
 
 async def test_invalid_items_are_results_and_are_not_sent(setup: Setup) -> None:
@@ -223,6 +225,8 @@ async def test_an_input_that_fails_stops_the_run_with_its_error(setup: Setup) ->
     with pytest.raises(ValueError, match="went away"):
         await consume()
     assert [r.index for r in got] == [0, 1]
+    assert all(r.ok for r in got), "the items before the failure were sent"
+    assert len(setup.sandbox.outbox) == 2
 
 
 @pytest.mark.parametrize(("option", "value"), [("concurrency", 0), ("concurrency", 2.5), ("rate", 0), ("rate", "10")])

@@ -38,8 +38,17 @@ async def test_demo_runs_as_a_subprocess_and_exits_0() -> None:
     assert "FAILED" not in out
 
 
-def test_the_console_script_is_installed() -> None:
+def test_the_console_script_is_installed_and_runs() -> None:
+    import subprocess
+
+    from infobip_2fa_async import __version__
+
     assert SCRIPT.exists(), f"{SCRIPT} missing: is the package installed (pip install -e .)?"
+    done = subprocess.run(  # noqa: S603
+        [str(SCRIPT), "--version"], capture_output=True, text=True, timeout=60, check=False, stdin=subprocess.DEVNULL
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"infobip-2fa-async {__version__}"
 
 
 async def test_send_verify_and_status_against_a_served_sandbox() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 import respx
 
@@ -9,16 +10,19 @@ from infobip_2fa_async import (
     ApiError,
     AuthenticationError,
     BadRequestError,
+    ConfigurationError,
     InfobipError,
+    InvalidRequestError,
     NotFoundError,
     PermissionDeniedError,
+    PinSent,
     RateLimitError,
     ResponseDecodeError,
     ServerError,
     TwoFactorClient,
 )
 
-from .conftest import PIN_ID, legacy_error
+from .conftest import PIN_ID, legacy_error, make_client
 
 
 async def _send(client: TwoFactorClient) -> None:
@@ -148,3 +152,45 @@ async def test_library_never_leaks_bare_key_or_type_errors(client: TwoFactorClie
         mock_api.post("/2fa/2/pin").respond(200, content=body)
         with pytest.raises(ResponseDecodeError):
             await _send(client)
+
+
+@pytest.mark.parametrize(
+    ("status", "maybe_sent"), [(400, False), (401, False), (404, False), (409, False), (429, False), (500, True),
+                               (502, True), (503, True)],
+)  # fmt: skip
+async def test_every_api_error_says_whether_the_server_may_have_acted(
+    client: TwoFactorClient, mock_api: respx.MockRouter, status: int, maybe_sent: bool
+) -> None:
+    mock_api.post("/2fa/2/pin").respond(status, headers={"Retry-After": "9999"})
+    with pytest.raises(ApiError) as caught:
+        await client.send_pin(application_id="A", message_id="M", to="41793026727", max_retries=0)
+    assert caught.value.maybe_sent is maybe_sent
+
+
+async def test_errors_raised_before_sending_or_after_an_answer_say_so(
+    client: TwoFactorClient, mock_api: respx.MockRouter
+) -> None:
+    with pytest.raises(InvalidRequestError) as invalid:
+        await client.send_pin(application_id="A", message_id="M", to="12")
+    assert invalid.value.maybe_sent is False
+    assert (invalid.value.argument, invalid.value.problem) == ("to", str(invalid.value).split(": ", 1)[1])
+    with pytest.raises(ConfigurationError) as config:
+        TwoFactorClient("k", "ftp://example.com")
+    assert config.value.maybe_sent is False
+    mock_api.post("/2fa/2/pin").respond(200, text="<html>")
+    with pytest.raises(ResponseDecodeError) as decode:
+        await client.send_pin(application_id="A", message_id="M", to="41793026727")
+    assert decode.value.maybe_sent is True, "a 2xx means the server acted, whatever its body"
+
+
+async def test_a_request_that_expects_no_answer_returns_none_on_204() -> None:
+    from infobip_2fa_async._request import ApiRequest
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(204)
+
+    async with make_client(handler) as client:
+        answer = await client._transport.call(ApiRequest("DELETE", "/2fa/2/x", type(None), empty_answer=True))
+        assert answer is None
+        with pytest.raises(ResponseDecodeError):  # without the flag, an empty body is no model
+            await client._transport.call(ApiRequest("GET", "/2fa/2/x", PinSent))

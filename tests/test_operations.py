@@ -177,6 +177,9 @@ async def test_api_version_1_uses_the_seed_paths(mock_api: respx.MockRouter, cal
 
 async def test_base_url_with_a_path_prefix_keeps_it() -> None:
     with respx.mock(assert_all_called=True) as router:
-        router.post("https://gateway.example.com/infobip/2fa/2/pin").respond(json=SENT_JSON)
+        route = router.post("https://gateway.example.com/infobip/2fa/2/pin").respond(json=SENT_JSON)
         async with TwoFactorClient(API_KEY, "gateway.example.com/infobip/") as prefixed:
-            await prefixed.send_pin(application_id="A", message_id="M", to="41793026727")
+            assert prefixed.base_url == "https://gateway.example.com/infobip"
+            sent = await prefixed.send_pin(application_id="A", message_id="M", to="41793026727")
+    assert route.call_count == 1
+    assert sent.pin_id == SENT_JSON["pinId"]

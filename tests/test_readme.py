@@ -12,6 +12,7 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import respx
 
@@ -28,6 +29,45 @@ PROGRAMS = [block for block in BLOCKS if "asyncio.run(" in block]
 TESTS = [block for block in BLOCKS if "async def test_" in block]
 FRAGMENTS = [block for block in BLOCKS if block not in PROGRAMS and block not in TESTS]
 
+# ``sent.sms_status  # SmsStatus.MESSAGE_SENT or MESSAGE_NOT_SENT``: a line that shows a value in its comment.
+_PROMISE = re.compile(
+    r"^(?P<indent>\s*)(?P<expr>[a-z_][\w.]*)\s+#\s*"
+    r"(?P<value>(?P<enum>[A-Z]\w*)\.\w+(?:\s+or\s+\w+)*(?P<any>,\s*\.\.\.)?|\"[^\"]*\")\s*$"
+)
+
+
+def _promises_checked(source: str) -> tuple[str, int]:
+    """The fragment with each value its comments promise turned into an assert, and how many there were."""
+    lines, count = [], 0
+    for line in source.splitlines():
+        match = _PROMISE.match(line)
+        if match is None:
+            lines.append(line)
+            continue
+        count += 1
+        indent, expr, value = match["indent"], match["expr"], match["value"]
+        if match["any"]:  # "NcStatus.NC_DESTINATION_REACHABLE, ...": some member of that enum
+            check = f"isinstance({expr}, {match['enum']})"
+        elif " or " in value:  # "SmsStatus.MESSAGE_SENT or MESSAGE_NOT_SENT": one of those members
+            first, *others = (part.strip() for part in value.split(" or "))
+            allowed = [first, *(f"{match['enum']}.{other}" for other in others)]
+            check = f"{expr} in ({', '.join(allowed)},)"
+        else:
+            check = f"{expr} == {value}"
+        lines.append(f"{indent}assert {check}, {line.strip()!r}")
+    return "\n".join(lines), count
+
+
+class CountingTransport(httpx.AsyncBaseTransport):
+    """Counts the requests a fragment makes, so that a fragment that silently does nothing fails."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner, self.count = inner, 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.count += 1
+        return await self.inner.handle_async_request(request)
+
 
 @pytest.fixture
 def api(monkeypatch: pytest.MonkeyPatch) -> respx.MockRouter:
@@ -42,6 +82,7 @@ def test_the_readme_has_examples_of_each_kind() -> None:
     assert len(PROGRAMS) == 2
     assert len(TESTS) == 1
     assert len(FRAGMENTS) >= 12
+    assert sum(_promises_checked(fragment)[1] for fragment in FRAGMENTS) >= 3, "values shown in comments are checked"
 
 
 @pytest.mark.parametrize("index", range(len(PROGRAMS)))
@@ -63,7 +104,8 @@ async def test_the_plugin_example_passes() -> None:
 async def test_each_fragment_runs_against_the_sandbox(index: int, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("INFOBIP_API_KEY", "readme-key")  # for fragments that build a TwoFactorClient() of their own
     sandbox = Sandbox()
-    async with sandbox.client() as client:
+    counting = CountingTransport(sandbox.transport())
+    async with sandbox.client(transport=counting) as client:
         app = await client.applications.create(
             name="Readme", configuration=ApplicationConfiguration(verify_pin_limit="100/1s")
         )
@@ -78,6 +120,10 @@ async def test_each_fragment_runs_against_the_sandbox(index: int, monkeypatch: p
             pin=sandbox.last_pin("41793026727"), APP_ID=app.application_id, MESSAGE_ID=template.message_id,
             phone="41793026728",
         )  # fmt: skip
-        source = "async def _fragment():\n" + textwrap.indent(FRAGMENTS[index], "    ") + "\n    return None\n"
+        fragment, _ = _promises_checked(FRAGMENTS[index])
+        source = "async def _fragment():\n" + textwrap.indent(fragment, "    ") + "\n    return None\n"
         exec(compile(source, f"README.md fragment {index}", "exec"), namespace)  # noqa: S102
+        before = counting.count
         await namespace["_fragment"]()
+        if "await " in fragment and "TwoFactorClient(" not in fragment:
+            assert counting.count > before, "the fragment awaits calls but none reached the sandbox"

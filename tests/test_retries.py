@@ -180,3 +180,23 @@ async def test_each_retry_logs_a_warning_with_reason_and_wait(
     assert warnings == ["retrying POST /2fa/2/pin in 2.00 s after 429 with Retry-After 2 s (attempt 1 failed)"]
     debug = [r.getMessage() for r in caplog.records if r.levelno == logging.DEBUG and r.name == "infobip_2fa_async"]
     assert len(debug) == 4  # a request and a response line for each of the two attempts
+
+
+async def test_each_failure_is_decided_once(
+    client: TwoFactorClient, mock_api: respx.MockRouter, sleep: RecordingSleep, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two 429s then a success: two decisions, whose waits are the ones slept."""
+    from infobip_2fa_async import _transport
+
+    decisions: list[object] = []
+    real_decide = _transport.decide
+
+    def counting(*args: object, **kwargs: object) -> object:
+        decisions.append(real_decide(*args, **kwargs))  # type: ignore[arg-type]
+        return decisions[-1]
+
+    monkeypatch.setattr(_transport, "decide", counting)
+    mock_api.post("/2fa/2/pin").mock(side_effect=[TOO_MANY, TOO_MANY, OK])
+    await _send(client)
+    assert len(decisions) == 2
+    assert sleep.waits == [decision.wait for decision in decisions] == [0.5, 1.0]  # type: ignore[attr-defined]

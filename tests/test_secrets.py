@@ -9,7 +9,7 @@ import pytest
 import respx
 
 from infobip_2fa_async import InfobipError, RetryPolicy, TwoFactorClient
-from infobip_2fa_async._endpoints.verify import verify_pin
+from infobip_2fa_async._endpoints.pin_verification import verify_pin
 
 from .conftest import BASE_URL, PIN_ID, RecordingSleep, legacy_error
 

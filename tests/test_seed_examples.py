@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import attrs
 import httpx
 import pytest
 
 from infobip_2fa_async import TwoFactorClient
 from infobip_2fa_async._converter import converter
+from infobip_2fa_async._models import WireEnum
 
 from .conftest import seed_examples
 
@@ -88,3 +90,20 @@ async def test_seed_request_is_produced_exactly_and_its_response_parsed(operatio
         assert json.loads(request.content) == example["body"]
     # Parsed without loss: turning the model back into JSON gives the example's keys and values.
     assert converter.unstructure(result) == example["response"]
+
+
+class _Colour(WireEnum):
+    RED = "RED"
+
+
+@attrs.frozen
+class _Paint:
+    colour: _Colour | str
+    trim: _Colour | str | None = None
+
+
+def test_a_new_wire_enum_decodes_without_being_registered() -> None:
+    """Declaring a WireEnum is enough: known values become members, unknown ones stay strings, None stays None."""
+    assert converter.structure({"colour": "RED", "trim": None}, _Paint) == _Paint(_Colour.RED, None)
+    assert converter.structure({"colour": "TEAL", "trim": "RED"}, _Paint) == _Paint("TEAL", _Colour.RED)
+    assert converter.unstructure(_Paint(_Colour.RED, "TEAL")) == {"colour": "RED", "trim": "TEAL"}

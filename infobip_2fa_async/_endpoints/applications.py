@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from .._admin_models import Application, ApplicationBody, ApplicationConfiguration
 from .._durations import parse_duration, parse_limit
 from .._exceptions import InvalidRequestError
+from .._management_models import Application, ApplicationBody, ApplicationConfiguration
 from .._request import ApiRequest
 from .._validation import check_bool, check_int, check_text, path_segment
 

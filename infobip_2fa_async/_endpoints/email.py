@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .._admin_models import EmailPinSent, ResendEmailPinBody, SendEmailPinBody
+from .._models import EmailPinSent, ResendEmailPinBody, SendEmailPinBody
 from .._request import ApiRequest
 from .._validation import check_email, check_placeholders, check_text, path_segment
 

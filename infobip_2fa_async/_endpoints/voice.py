@@ -5,30 +5,12 @@ from __future__ import annotations
 from .._models import PinSent
 from .._request import ApiRequest
 from .._validation import path_segment
-from .pin import send_pin_body
-from .resend import resend_body
+from .sms import resend_body, send_pin_body
 
 
-def send_voice_pin(
-    base: str,
-    *,
-    application_id: object,
-    message_id: object,
-    to: object,
-    from_: object = None,
-    placeholders: object = None,
-    track_delivery: object = None,
-) -> ApiRequest[PinSent]:
-    """Describe a PIN send over voice; the body is the SMS send's."""
-    body = send_pin_body(
-        application_id=application_id,
-        message_id=message_id,
-        to=to,
-        from_=from_,
-        placeholders=placeholders,
-        track_delivery=track_delivery,
-    )
-    return ApiRequest("POST", f"{base}/pin/voice", PinSent, body=body)
+def send_voice_pin(base: str, **fields: object) -> ApiRequest[PinSent]:
+    """Describe a PIN send over voice; the body (``fields`` as ``send_pin_body`` takes them) is the SMS send's."""
+    return ApiRequest("POST", f"{base}/pin/voice", PinSent, body=send_pin_body(**fields))
 
 
 def resend_voice_pin(

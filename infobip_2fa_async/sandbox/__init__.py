@@ -33,7 +33,9 @@ import httpx
 from .._client import TwoFactorClient
 from ._app import SandboxApp
 from ._faults import ConnectionDropped, ConnectionRefused, Fault, FaultKind, Faults
-from ._service import UNKNOWN_SUFFIX, UNREACHABLE_SUFFIX, OutboxMessage, Service
+from ._pins import UNKNOWN_SUFFIX, UNREACHABLE_SUFFIX
+from ._service import Service
+from ._store import OutboxMessage
 
 __all__ = [
     "SANDBOX_BASE_URL",
@@ -114,17 +116,17 @@ class Sandbox:
         self.asgi_app = SandboxApp(self._service, self.faults, self.api_keys, sleep or asyncio.sleep)
 
     def __repr__(self) -> str:
-        return f"<Sandbox: {len(self._service.applications)} applications, {len(self.outbox)} deliveries>"
+        return f"<Sandbox: {len(self._service.store.applications)} applications, {len(self.outbox)} deliveries>"
 
     @property
     def outbox(self) -> list[OutboxMessage]:
         """Every delivery so far, oldest first."""
-        return self._service.outbox
+        return self._service.store.outbox
 
     def last_pin(self, to: str) -> str:
         """The PIN of the latest delivery to ``to`` (a phone number in any usual format, or an e-mail)."""
         wanted = to if "@" in to else "".join(ch for ch in to if ch.isdigit())
-        for message in reversed(self._service.outbox):
+        for message in reversed(self._service.store.outbox):
             if message.to == wanted:
                 return message.pin
         raise LookupError(f"the sandbox delivered nothing to {to!r}")

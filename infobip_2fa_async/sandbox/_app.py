@@ -9,10 +9,12 @@ from functools import partial
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
+from ._errors import ApiFailure
 from ._faults import ConnectionDropped, ConnectionRefused, Fault, FaultKind, Faults
-from ._service import Answer, ApiFailure, Service
+from ._service import Service
+from ._store import Answer
 
-__all__ = ["SandboxApp"]
+__all__ = ["SandboxApp", "response_headers"]
 
 Handler = Callable[[dict[str, str], dict[str, str], Any], Answer]
 Scope = MutableMapping[str, Any]
@@ -23,28 +25,29 @@ _HTML = b"<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gat
 
 
 def _routes(service: Service) -> list[tuple[str, re.Pattern[str], Handler]]:
+    applications, templates, pins = service.applications, service.templates, service.pins
     table: list[tuple[str, str, Handler]] = [
-        ("GET", "/2fa/2/applications", service.list_applications),
-        ("POST", "/2fa/2/applications", service.create_application),
-        ("GET", "/2fa/2/applications/{appId}", service.get_application),
-        ("PUT", "/2fa/2/applications/{appId}", service.update_application),
-        ("GET", "/2fa/2/applications/{appId}/messages", service.list_templates),
-        ("POST", "/2fa/2/applications/{appId}/messages", service.create_template),
-        ("GET", "/2fa/2/applications/{appId}/messages/{msgId}", service.get_template),
-        ("PUT", "/2fa/2/applications/{appId}/messages/{msgId}", service.update_template),
-        ("POST", "/2fa/2/applications/{appId}/email/messages", service.create_email_template),
-        ("PUT", "/2fa/2/applications/{appId}/email/messages/{msgId}", service.update_email_template),
-        ("GET", "/2fa/2/applications/{appId}/verifications", service.verification_status),
-        ("POST", "/2fa/2/pin/email", partial(service.send_pin, "email")),
-        ("POST", "/2fa/2/pin/{pinId}/resend/email", partial(service.resend_pin, "email")),
+        ("GET", "/2fa/2/applications", applications.list),
+        ("POST", "/2fa/2/applications", applications.create),
+        ("GET", "/2fa/2/applications/{appId}", applications.get),
+        ("PUT", "/2fa/2/applications/{appId}", applications.update),
+        ("GET", "/2fa/2/applications/{appId}/messages", templates.list),
+        ("POST", "/2fa/2/applications/{appId}/messages", templates.create),
+        ("GET", "/2fa/2/applications/{appId}/messages/{msgId}", templates.get),
+        ("PUT", "/2fa/2/applications/{appId}/messages/{msgId}", templates.update),
+        ("POST", "/2fa/2/applications/{appId}/email/messages", templates.create_email),
+        ("PUT", "/2fa/2/applications/{appId}/email/messages/{msgId}", templates.update_email),
+        ("GET", "/2fa/2/applications/{appId}/verifications", pins.verification_status),
+        ("POST", "/2fa/2/pin/email", partial(pins.send, "email")),
+        ("POST", "/2fa/2/pin/{pinId}/resend/email", partial(pins.resend, "email")),
     ]
-    for version in ("1", "2"):  # the PIN operations answer under the seed's /2fa/1 too
+    for version in ("1", "2"):  # the SMS/voice PIN operations answer under the first API version's /2fa/1 too
         table += [
-            ("POST", f"/2fa/{version}/pin", partial(service.send_pin, "sms")),
-            ("POST", f"/2fa/{version}/pin/voice", partial(service.send_pin, "voice")),
-            ("POST", f"/2fa/{version}/pin/{{pinId}}/resend", partial(service.resend_pin, "sms")),
-            ("POST", f"/2fa/{version}/pin/{{pinId}}/resend/voice", partial(service.resend_pin, "voice")),
-            ("POST", f"/2fa/{version}/pin/{{pinId}}/verify", service.verify_pin),
+            ("POST", f"/2fa/{version}/pin", partial(pins.send, "sms")),
+            ("POST", f"/2fa/{version}/pin/voice", partial(pins.send, "voice")),
+            ("POST", f"/2fa/{version}/pin/{{pinId}}/resend", partial(pins.resend, "sms")),
+            ("POST", f"/2fa/{version}/pin/{{pinId}}/resend/voice", partial(pins.resend, "voice")),
+            ("POST", f"/2fa/{version}/pin/{{pinId}}/verify", pins.verify),
         ]
     return [
         (method, re.compile(re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(path))), handler)
@@ -79,10 +82,7 @@ class SandboxApp:
             if not message.get("more_body"):
                 break
         status, headers, content = await self.handle(scope, body)
-        raw_headers = [(b"content-type", headers.pop("content-type", "application/json").encode())]
-        raw_headers += [(name.lower().encode(), value.encode()) for name, value in headers.items()]
-        raw_headers.append((b"content-length", str(len(content)).encode()))
-        await send({"type": "http.response.start", "status": status, "headers": raw_headers})
+        await send({"type": "http.response.start", "status": status, "headers": response_headers(headers, content)})
         await send({"type": "http.response.body", "body": content})
 
     async def handle(self, scope: Scope, body: bytes) -> tuple[int, dict[str, str], bytes]:
@@ -139,14 +139,22 @@ class SandboxApp:
         if path == "/sandbox/outbox" and method == "GET":
             messages = [
                 {"channel": m.channel, "to": m.to, "text": m.text, "pinId": m.pin_id, "pin": m.pin, "sentAt": m.sent_at}
-                for m in self.service.outbox
+                for m in self.service.store.outbox
             ]
             return 200, {}, json.dumps(messages).encode()
         if path == "/sandbox/outbox" and method == "DELETE":
-            self.service.outbox.clear()
+            self.service.store.outbox.clear()
             return 204, {}, b""
         failure = ApiFailure(404, "NOT_FOUND", f"No such sandbox resource: {method} {path}")
         return failure.status, {}, json.dumps(failure.body).encode()
+
+
+def response_headers(headers: dict[str, str], content: bytes) -> list[tuple[bytes, bytes]]:
+    """The raw header list of an answer: its content type (JSON unless said otherwise), the rest, its length."""
+    raw = [(b"content-type", headers.get("content-type", "application/json").encode())]
+    raw += [(name.lower().encode(), value.encode()) for name, value in headers.items() if name != "content-type"]
+    raw.append((b"content-length", str(len(content)).encode()))
+    return raw
 
 
 def _fault_answer(fault: Fault) -> tuple[int, dict[str, str], bytes]:

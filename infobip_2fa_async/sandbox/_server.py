@@ -11,7 +11,7 @@ import contextlib
 
 import h11
 
-from ._app import SandboxApp
+from ._app import SandboxApp, response_headers
 from ._faults import ConnectionDropped
 
 __all__ = ["start_server"]
@@ -55,10 +55,8 @@ async def _serve_connection(app: SandboxApp, reader: asyncio.StreamReader, write
                 status, headers, content = await app.handle(scope, body)
             except ConnectionDropped:
                 return  # close without a word, as a crashed server or proxy would
-            response_headers = [(b"content-type", headers.pop("content-type", "application/json").encode())]
-            response_headers += [(name.encode(), value.encode()) for name, value in headers.items()]
-            response_headers.append((b"content-length", str(len(content)).encode()))
-            writer.write(connection.send(h11.Response(status_code=status, headers=response_headers)))
+            raw = response_headers(headers, content)
+            writer.write(connection.send(h11.Response(status_code=status, headers=raw)))
             writer.write(connection.send(h11.Data(data=content)) if content else b"")
             writer.write(connection.send(h11.EndOfMessage()))
             await writer.drain()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .._admin_models import Verification
+from .._models import Verification
 from .._request import ApiRequest
 from .._validation import check_bool, check_phone_number
 from .applications import application_path

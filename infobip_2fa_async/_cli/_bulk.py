@@ -14,6 +14,7 @@ The first Ctrl-C stops taking rows and lets the sends in flight finish and be jo
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import csv
@@ -23,30 +24,38 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
-from ._bulk import SendPinRequest
-from ._client import TwoFactorClient
-from ._exceptions import (
-    ApiError,
-    InfobipError,
-    InvalidRequestError,
-    RateLimitError,
-    RequestMaybeSentError,
-    ResponseDecodeError,
-    ServerError,
-)
+from .._bulk import SendPinRequest
+from .._client import TwoFactorClient
+from .._exceptions import ApiError, InfobipError, InvalidRequestError
+from ._common import add_connection_options
 
-__all__ = ["run_bulk"]
+__all__ = ["add_parser", "run_bulk"]
 
 # Journal states per CSV row, one byte each (a million rows cost a megabyte).
 NEW, SENT, FAILED, UNKNOWN, TAKEN = 0, 1, 2, 3, 4
 _STATES = {"sent": SENT, "failed": FAILED, "unknown": UNKNOWN, "taken": TAKEN}
 
 
-def _maybe_delivered(error: InfobipError) -> bool:
-    """Whether the PIN may have gone out despite the error (so a rerun must not send it blindly)."""
-    if isinstance(error, (RequestMaybeSentError, ResponseDecodeError)):
-        return True
-    return isinstance(error, ServerError) and not isinstance(error, RateLimitError)
+def add_parser(commands: Any) -> None:
+    """Register ``bulk``."""
+    bulk = commands.add_parser(
+        "bulk", help="send a PIN to every row of a CSV file; rerunning resumes without texting twice"
+    )
+    add_connection_options(bulk, json_output=False)
+    bulk.add_argument("--in", dest="input", required=True, metavar="CSV", help="a CSV file with a 'to' column")
+    bulk.add_argument("--application-id", required=True, help="the 2FA application's id")
+    bulk.add_argument("--message-id", required=True, help="the message template's id")
+    bulk.add_argument("--out", required=True, metavar="JSONL", help="the results, and the journal reruns resume from")
+    bulk.add_argument("--channel", choices=("sms", "voice"), default="sms", help="how to send the PINs (default sms)")
+    bulk.add_argument("--rate", type=float, help="at most this many requests per second")
+    bulk.add_argument("--concurrency", type=int, default=50, help="sends in flight at once (default 50)")
+    bulk.add_argument("--retry-unknown", action="store_true", help="also send rows that may have been sent before")
+    bulk.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Run the bulk command."""
+    return asyncio.run(run_bulk(args, out, err))
 
 
 def _read_journal(path: Path, rows: int) -> tuple[bytearray, dict[int, str]]:
@@ -195,7 +204,7 @@ async def run_bulk(args: Any, out: TextIO, err: TextIO) -> int:
                             counts["sent"] += 1
                         else:
                             assert result.error is not None
-                            status = "unknown" if _maybe_delivered(result.error) else "failed"
+                            status = "unknown" if result.error.maybe_sent else "failed"
                             entry.update(status=status, error=_describe(result.error))
                             counts[status] += 1
                             if isinstance(result.error, InvalidRequestError):

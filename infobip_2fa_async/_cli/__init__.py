@@ -1,0 +1,48 @@
+"""The ``infobip-2fa`` command. One module per command group:
+
+- ``_demo``: ``demo``, the PIN life cycle against the in-process sandbox;
+- ``_sandbox``: ``sandbox``, the sandbox over HTTP;
+- ``_pins``: ``send``, ``resend``, ``verify``, ``status``;
+- ``_bulk``: ``bulk``, a CSV file with a journal that makes reruns safe.
+
+Each registers its parsers and sets ``run(args, out, err) -> exit code`` on them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+from .._exceptions import InfobipError
+from .._version import __version__
+from . import _bulk, _demo, _pins, _sandbox
+
+__all__ = ["build_parser", "main"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line."""
+    parser = argparse.ArgumentParser(prog="infobip-2fa", description="Infobip 2FA from the command line.")
+    parser.add_argument("--version", action="version", version=f"infobip-2fa-async {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+    _demo.add_parser(commands)
+    _sandbox.add_parser(commands)
+    _pins.add_parsers(commands)
+    _bulk.add_parser(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Entry point of ``infobip-2fa`` and ``python -m infobip_2fa_async``."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.run(args, out, err))
+    except InfobipError as error:
+        err.write(f"infobip-2fa: {type(error).__name__}: {error}\n")
+        return 1
+    except KeyboardInterrupt:
+        return 130

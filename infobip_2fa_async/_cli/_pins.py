@@ -1,0 +1,113 @@
+"""``infobip-2fa send``, ``resend``, ``verify`` and ``status``: one PIN operation each, against a real account or
+the sandbox (``INFOBIP_BASE_URL`` or ``--base-url``)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TextIO
+
+from .._client import TwoFactorClient
+from ._common import add_connection_options, show
+
+__all__ = ["add_parsers"]
+
+_CHANNELS = ("sms", "voice", "email")
+
+
+def _placeholders(pairs: Sequence[str] | None) -> dict[str, str] | None:
+    if not pairs:
+        return None
+    result = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise SystemExit(f"infobip-2fa: error: --placeholder takes KEY=VALUE, not {pair!r}")
+        result[key] = value
+    return result
+
+
+def _flag(text: str) -> bool:
+    if text.lower() in ("true", "yes", "1"):
+        return True
+    if text.lower() in ("false", "no", "0"):
+        return False
+    raise argparse.ArgumentTypeError(f"expected true or false, not {text!r}")
+
+
+def add_parsers(commands: Any) -> None:
+    """Register ``send``, ``resend``, ``verify`` and ``status``."""
+    send = commands.add_parser("send", help="send a PIN by SMS, voice or e-mail")
+    add_connection_options(send)
+    send.add_argument("--application-id", required=True, help="the 2FA application's id")
+    send.add_argument("--message-id", required=True, help="the message template's id")
+    send.add_argument("--to", required=True, help="phone number (or e-mail address with --channel email)")
+    send.add_argument("--from", dest="sender", help="sender id overriding the template's")
+    send.add_argument("--channel", choices=_CHANNELS, default="sms", help="how to send the PIN (default sms)")
+    send.add_argument("--placeholder", action="append", metavar="KEY=VALUE", help="fill {{KEY}} in the template")
+    send.add_argument("--no-number-lookup", action="store_true", help="send with ncNeeded=false")
+    send.set_defaults(run=run)
+
+    resend = commands.add_parser("resend", help="send the same PIN again")
+    add_connection_options(resend)
+    resend.add_argument("pin_id", help="the pinId the send answered")
+    resend.add_argument("--channel", choices=_CHANNELS, default="sms", help="how to send the PIN (default sms)")
+    resend.add_argument("--placeholder", action="append", metavar="KEY=VALUE", help="fill {{KEY}} in the template")
+    resend.set_defaults(run=run)
+
+    verify = commands.add_parser("verify", help="verify a PIN (exit 3 when it is not verified)")
+    add_connection_options(verify)
+    verify.add_argument("pin_id", help="the pinId the send answered")
+    verify.add_argument("pin", help="the PIN the user typed")
+    verify.set_defaults(run=run)
+
+    status = commands.add_parser("status", help="show verification status of a phone number")
+    add_connection_options(status)
+    status.add_argument("--application-id", required=True, help="the 2FA application's id")
+    status.add_argument("--msisdn", required=True, help="the phone number")
+    status.add_argument("--verified", type=_flag, help="only entries verified (true) or not (false)")
+    status.add_argument("--sent", type=_flag, help="only entries sent (true) or not (false)")
+    status.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Run one PIN command."""
+    return asyncio.run(run_pin_command(args, out))
+
+
+async def run_pin_command(args: argparse.Namespace, out: TextIO) -> int:
+    """send / resend / verify / status against INFOBIP_BASE_URL or --base-url."""
+    async with TwoFactorClient(args.api_key, args.base_url) as client:
+        result: Any
+        if args.command == "send":
+            common = {
+                "application_id": args.application_id,
+                "message_id": args.message_id,
+                "to": args.to,
+                "from_": args.sender,
+                "placeholders": _placeholders(args.placeholder),
+            }
+            if args.channel == "voice":
+                result = await client.send_voice_pin(**common)
+            elif args.channel == "email":
+                result = await client.send_email_pin(**common)
+            else:
+                result = await client.send_pin(**common, nc_needed=False if args.no_number_lookup else None)
+        elif args.command == "resend":
+            resend: dict[str, Callable[..., Awaitable[Any]]] = {
+                "sms": client.resend_pin,
+                "voice": client.resend_voice_pin,
+                "email": client.resend_email_pin,
+            }
+            result = await resend[args.channel](args.pin_id, placeholders=_placeholders(args.placeholder))
+        elif args.command == "verify":
+            result = await client.verify_pin(args.pin_id, args.pin)
+        else:
+            result = await client.verification_status(
+                args.application_id, msisdn=args.msisdn, verified=args.verified, sent=args.sent
+            )
+    show(result, args, out)
+    if args.command == "verify" and not result.verified:
+        return 3  # a wrong or expired PIN: a clear answer, but not a success
+    return 0

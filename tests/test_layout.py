@@ -1,0 +1,130 @@
+"""The package's shape: imports run one way, rooms stay small, and the public surface changes only on purpose."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+from pathlib import Path
+
+import attrs
+
+import infobip_2fa_async
+from infobip_2fa_async._management_models import EmailTemplateBody, TemplateBody
+from infobip_2fa_async._resources import EmailTemplates, Templates
+
+PACKAGE = Path(infobip_2fa_async.__file__).resolve().parent
+ROOT_NAME = "infobip_2fa_async"
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _modules() -> dict[str, Path]:
+    return {_module_name(path): path for path in PACKAGE.rglob("*.py")}
+
+
+def _imports(name: str, path: Path, known: set[str]) -> set[str]:
+    """Every module of the package that ``name`` imports, anywhere in it (TYPE_CHECKING blocks and functions too)."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - (node.level - 1)]
+                module = ".".join(base + ([node.module] if node.module else []))
+            else:
+                module = node.module or ""
+            for alias in node.names:  # ``from . import x`` imports submodule x; ``from .m import y``, module m
+                found.add(f"{module}.{alias.name}" if f"{module}.{alias.name}" in known else module)
+    return {module for module in found if module in known and module != name}
+
+
+def test_imports_inside_the_package_form_no_cycle() -> None:
+    modules = _modules()
+    graph = {name: _imports(name, path, set(modules)) for name, path in modules.items()}
+    state: dict[str, str] = {}
+    stack: list[str] = []
+
+    def visit(name: str) -> None:
+        state[name] = "open"
+        stack.append(name)
+        for target in sorted(graph[name]):
+            if state.get(target) == "open":
+                cycle = [*stack[stack.index(target) :], target]
+                raise AssertionError("import cycle: " + " -> ".join(cycle))
+            if target not in state:
+                visit(target)
+        stack.pop()
+        state[name] = "done"
+
+    for name in sorted(graph):
+        if name not in state:
+            visit(name)
+
+
+def test_the_layers_run_one_way() -> None:
+    """The transport, the backends and the endpoints know nothing of the client or of bulk dispatch."""
+    modules = _modules()
+    graph = {name: _imports(name, path, set(modules)) for name, path in modules.items()}
+    below = [name for name in graph if name.startswith((f"{ROOT_NAME}._transport", f"{ROOT_NAME}._backends",
+                                                       f"{ROOT_NAME}._endpoints", f"{ROOT_NAME}._gate"))]  # fmt: skip
+    for name in below:
+        assert not graph[name] & {f"{ROOT_NAME}._client", f"{ROOT_NAME}._bulk", f"{ROOT_NAME}._resources"}, name
+
+
+def test_no_module_is_a_warehouse() -> None:
+    long = {name: lines for name, path in _modules().items() if (lines := len(path.read_text().splitlines())) > 400}
+    assert not long, f"modules over 400 lines: {long}"
+
+
+# The public surface: a rename or a removal here is a decision, made by editing this list.
+PUBLIC = {
+    "API_KEY_ENV", "BASE_URL_ENV", "DEFAULT_BASE_URL", "DEFAULT_LIMITS", "DEFAULT_TIMEOUT", "NOT_GIVEN",
+    "ApiError", "Application", "ApplicationConfiguration", "Applications", "AuthenticationError", "BadRequestError",
+    "BulkResult", "CallStatus", "ConfigurationError", "EmailPinSent", "EmailStatus", "EmailTemplate",
+    "EmailTemplates", "Gate", "IndiaDltOptions", "InfobipError", "InvalidRequestError", "Language", "LocalGate",
+    "MessageTemplate", "NcStatus", "NotFoundError", "NotGiven", "PermissionDeniedError", "PinError", "PinSent",
+    "PinType", "PinVerification", "RateLimit", "RateLimitError", "RegionalOptions", "RequestMaybeSentError",
+    "RequestNotSentError", "ResponseDecodeError", "RetryDecision", "RetryPolicy", "SendPinRequest", "ServerError",
+    "SmsStatus", "Templates", "TransportError", "TwoFactorClient", "Verification", "__version__", "backoff", "decide",
+}  # fmt: skip
+
+
+def test_the_public_surface_is_what_it_was_decided_to_be() -> None:
+    assert set(infobip_2fa_async.__all__) == PUBLIC
+    assert len(infobip_2fa_async.__all__) == len(PUBLIC), "a name is listed twice in __all__"
+    for name in PUBLIC:
+        assert getattr(infobip_2fa_async, name) is not None, name
+    assert all(not name.startswith("_") or name == "__version__" for name in PUBLIC)
+
+
+def test_the_sandbox_surface() -> None:
+    import infobip_2fa_async.sandbox as sandbox
+
+    assert set(sandbox.__all__) == {
+        "SANDBOX_BASE_URL", "UNKNOWN_NUMBER", "UNKNOWN_SUFFIX", "UNREACHABLE_NUMBER", "UNREACHABLE_SUFFIX", "Fault",
+        "FaultKind", "Faults", "ManualClock", "OutboxMessage", "Sandbox", "SandboxServer",
+    }  # fmt: skip
+
+
+def _keyword_arguments(method: object) -> set[str]:
+    return {
+        name
+        for name, parameter in inspect.signature(method).parameters.items()  # type: ignore[arg-type]
+        if parameter.kind is inspect.Parameter.KEYWORD_ONLY and name not in ("max_retries", "timeout")
+    }
+
+
+def test_template_methods_take_exactly_the_fields_of_their_body() -> None:
+    """The body model is the one list of a template's fields: the public methods must offer each of them."""
+    fields = {field.name for field in attrs.fields(TemplateBody)}
+    assert _keyword_arguments(Templates.create) == fields
+    assert _keyword_arguments(Templates.update) == fields
+    email_fields = {field.name for field in attrs.fields(EmailTemplateBody)}
+    assert _keyword_arguments(EmailTemplates.create) == email_fields
+    assert _keyword_arguments(EmailTemplates.update) == email_fields
