@@ -11,6 +11,7 @@ from ._exceptions import (
     AuthenticationError,
     BadRequestError,
     ConfigurationError,
+    DeadlineExceededError,
     InfobipError,
     InvalidRequestError,
     NotFoundError,
@@ -19,6 +20,7 @@ from ._exceptions import (
     RequestMaybeSentError,
     RequestNotSentError,
     ResponseDecodeError,
+    ResponseTooLargeError,
     ServerError,
     TransportError,
 )
@@ -34,7 +36,7 @@ from ._models import (
     SmsStatus,
     Verification,
 )
-from ._options import DEFAULT_LIMITS, DEFAULT_TIMEOUT, NOT_GIVEN, NotGiven
+from ._options import DEFAULT_LIMITS, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, NOT_GIVEN, NotGiven
 from ._retry import RetryDecision, RetryPolicy, backoff, decide
 from ._version import __version__
 
@@ -87,6 +89,7 @@ __all__ = [
     "BASE_URL_ENV",
     "DEFAULT_BASE_URL",
     "DEFAULT_LIMITS",
+    "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_TIMEOUT",
     "NOT_GIVEN",
     "ApiError",
@@ -98,6 +101,7 @@ __all__ = [
     "BulkResult",
     "CallStatus",
     "ConfigurationError",
+    "DeadlineExceededError",
     "EmailPinSent",
     "EmailStatus",
     "EmailTemplate",
@@ -123,6 +127,7 @@ __all__ = [
     "RequestMaybeSentError",
     "RequestNotSentError",
     "ResponseDecodeError",
+    "ResponseTooLargeError",
     "RetryDecision",
     "RetryPolicy",
     "SendPinRequest",

@@ -15,12 +15,21 @@ from ._endpoints import pin_base, pin_verification, sms, voice
 from ._exceptions import ConfigurationError
 from ._gate import Gate
 from ._models import EmailPinSent, PinSent, PinVerification, Verification
-from ._options import DEFAULT_LIMITS, DEFAULT_TIMEOUT, NOT_GIVEN, NotGiven, Sleep, TimeoutArg
+from ._options import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    NOT_GIVEN,
+    DeadlineArg,
+    Sleep,
+    TimeoutArg,
+    attempt_timeout,
+    check_deadline,
+    check_max_response_bytes,
+)
 from ._retry import RetryPolicy
 
 if TYPE_CHECKING:
-    from ._backends import Backend
     from ._bulk import BulkResult, Progress, SendPinRequest
+    from ._connection import VerifyArg
     from ._resources import Applications, EmailTemplates, Templates
 
 __all__ = ["TwoFactorClient"]
@@ -32,13 +41,22 @@ class TwoFactorClient:
     """Async client for Infobip's 2FA API. Create one per event loop and reuse it; close it when done.
 
     ``api_key`` defaults to ``$INFOBIP_API_KEY``, ``base_url`` to ``$INFOBIP_BASE_URL`` and then to
-    ``https://api.infobip.com``. ``timeout`` (seconds or an ``httpx.Timeout``) and ``retry`` apply to
-    every call unless a call overrides them. Pass ``http_client`` to use your own ``httpx.AsyncClient``
-    (it is never closed by this client) or ``transport`` to plug an httpx transport (tests, the sandbox).
-    ``gate`` (a ``LocalGate``, or a ``RedisGate`` shared by many processes) is passed by every request of this
-    client: one rate budget, and one pause after a 429 for everyone behind it.
-    ``sleep`` replaces ``asyncio.sleep`` between retries and ``clock`` replaces ``time.monotonic`` for bulk rate
-    limiting, so tests can run without waiting.
+    ``https://api.infobip.com``. ``timeout`` (seconds, bounding each attempt as a whole, or an ``httpx.Timeout``,
+    whose largest phase bounds it), ``deadline`` (seconds for a whole call, retries and waits included; None: no
+    deadline) and ``retry`` apply to every call unless a call overrides them. ``max_response_bytes`` caps the size
+    of an answer, counted after decompression.
+
+    ``proxy`` (an ``http://`` URL) and ``verify`` (True, False, a CA bundle path, or an ``ssl.SSLContext`` holding
+    a client certificate too if you need one) set where and how connections go; with ``trust_env`` (the default)
+    ``HTTP_PROXY``/``HTTPS_PROXY``/``NO_PROXY`` and ``SSL_CERT_FILE``/``SSL_CERT_DIR`` are honoured as httpx
+    honours them. No request ever follows a redirect.
+
+    Pass ``http_client`` to use your own ``httpx.AsyncClient`` (it keeps its own proxy and TLS settings and is
+    never closed by this client) or ``transport`` to plug an httpx transport (tests, the sandbox). ``gate`` (a
+    ``LocalGate``, or a ``RedisGate`` shared by many processes) is passed by every request of this client: one
+    rate budget, and one pause after a 429 for everyone behind it. ``sleep`` replaces ``asyncio.sleep`` between
+    retries and ``clock`` replaces ``time.monotonic`` for deadlines and bulk rate limiting, so tests can run
+    without waiting.
     """
 
     def __init__(
@@ -47,7 +65,12 @@ class TwoFactorClient:
         base_url: str | None = None,
         *,
         timeout: TimeoutArg = NOT_GIVEN,
+        deadline: float | None = None,
         retry: RetryPolicy = _DEFAULT_RETRY,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        proxy: str | None = None,
+        verify: VerifyArg = True,
+        trust_env: bool = True,
         http_client: httpx.AsyncClient | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         api_version: int = 2,
@@ -64,8 +87,14 @@ class TwoFactorClient:
             raise ConfigurationError(
                 "pass http_client or transport, not both: a transport belongs inside the http_client you build"
             )
+        if (http_client is not None or transport is not None) and (proxy is not None or verify is not True):
+            raise ConfigurationError(
+                "proxy= and verify= configure this client's own connections; with http_client= or transport=, "
+                "set them on the httpx client or transport you pass"
+            )
         if gate is not None and not isinstance(gate, Gate):
             raise ConfigurationError(f"gate must be a Gate (LocalGate, RedisGate, ...), not {type(gate).__name__}")
+        limits = attempt_timeout(http_client.timeout if http_client is not None and timeout is NOT_GIVEN else timeout)
         self._pin_base = pin_base(api_version)
         self._sleep: Sleep = sleep or asyncio.sleep
         self._clock: Callable[[], float] = clock or time.monotonic
@@ -80,39 +109,24 @@ class TwoFactorClient:
         # Imported here, not at the top: the retry machinery, the converter and aiohttp load when the first
         # client is built, which keeps ``import infobip_2fa_async`` light.
         from . import _resources as resources
-        from ._backends._httpx import HttpxBackend
+        from ._backends._choose import choose_backend
+        from ._connection import resolve_proxy
         from ._transport import HttpTransport
 
-        def owned_httpx(transport: httpx.AsyncBaseTransport | None) -> HttpxBackend:
-            made = httpx.AsyncClient(
-                headers=headers,
-                timeout=DEFAULT_TIMEOUT if isinstance(timeout, NotGiven) else timeout,
-                limits=DEFAULT_LIMITS,
-                transport=transport,
-                follow_redirects=False,
-            )
-            return HttpxBackend(made, owned=True, headers=None, timeout=NOT_GIVEN, host=host)
-
-        backend: Backend
-        respx_fallback = None
-        if http_client is not None:
-            # A caller's client keeps its own settings; ours travel with each request.
-            backend = HttpxBackend(http_client, owned=False, headers=headers, timeout=timeout, host=host)
-        elif transport is not None:
-            backend = owned_httpx(transport)
-        else:
-            from ._backends._aiohttp import AiohttpBackend
-
-            backend = AiohttpBackend(
-                headers=headers,
-                timeout=DEFAULT_TIMEOUT if isinstance(timeout, NotGiven) else timeout,
-                limits=DEFAULT_LIMITS,
-                host=host,
-            )
-            respx_fallback = lambda: owned_httpx(None)  # noqa: E731
+        backend, respx_fallback = choose_backend(
+            headers=headers,
+            host=host,
+            timeout=limits,
+            max_response_bytes=check_max_response_bytes(max_response_bytes),
+            http_client=http_client,
+            transport=transport,
+            proxy=resolve_proxy(url, proxy, trust_env=trust_env) if http_client is None else None,
+            verify=verify,
+            trust_env=trust_env,
+        )
         self._transport = HttpTransport(
-            backend=backend, base_url=url, host=host, policy=retry, sleep=sleep, gate=gate,
-            respx_fallback=respx_fallback,
+            backend=backend, base_url=url, host=host, policy=retry, timeout=limits, deadline=check_deadline(deadline),
+            sleep=sleep, clock=self._clock, gate=gate, respx_fallback=respx_fallback,
         )  # fmt: skip
         self._call = self._transport.call
         self.applications: Applications = resources.Applications(self._call)
@@ -164,6 +178,7 @@ class TwoFactorClient:
         nc_needed: bool | None = None,
         max_retries: int | None = None,
         timeout: TimeoutArg = NOT_GIVEN,
+        deadline: DeadlineArg = NOT_GIVEN,
     ) -> PinSent:
         """Generate a PIN and send it by SMS to ``to``. Not retried after it may have reached the server."""
         request = sms.send_pin(
@@ -176,7 +191,7 @@ class TwoFactorClient:
             track_delivery=track_delivery,
             nc_needed=nc_needed,
         )
-        return await self._call(request, max_retries=max_retries, timeout=timeout)
+        return await self._call(request, max_retries=max_retries, timeout=timeout, deadline=deadline)
 
     async def resend_pin(
         self,
@@ -186,10 +201,11 @@ class TwoFactorClient:
         track_delivery: bool | None = None,
         max_retries: int | None = None,
         timeout: TimeoutArg = NOT_GIVEN,
+        deadline: DeadlineArg = NOT_GIVEN,
     ) -> PinSent:
         """Send the same PIN again by SMS, under the same ``pin_id``."""
         request = sms.resend_pin(self._pin_base, pin_id, placeholders=placeholders, track_delivery=track_delivery)
-        return await self._call(request, max_retries=max_retries, timeout=timeout)
+        return await self._call(request, max_retries=max_retries, timeout=timeout, deadline=deadline)
 
     async def send_voice_pin(
         self,
@@ -202,6 +218,7 @@ class TwoFactorClient:
         track_delivery: bool | None = None,
         max_retries: int | None = None,
         timeout: TimeoutArg = NOT_GIVEN,
+        deadline: DeadlineArg = NOT_GIVEN,
     ) -> PinSent:
         """Generate a PIN and read it out in a voice call to ``to``."""
         request = voice.send_voice_pin(
@@ -213,7 +230,7 @@ class TwoFactorClient:
             placeholders=placeholders,
             track_delivery=track_delivery,
         )
-        return await self._call(request, max_retries=max_retries, timeout=timeout)
+        return await self._call(request, max_retries=max_retries, timeout=timeout, deadline=deadline)
 
     async def resend_voice_pin(
         self,
@@ -223,19 +240,26 @@ class TwoFactorClient:
         track_delivery: bool | None = None,
         max_retries: int | None = None,
         timeout: TimeoutArg = NOT_GIVEN,
+        deadline: DeadlineArg = NOT_GIVEN,
     ) -> PinSent:
         """Call again and read out the same PIN, under the same ``pin_id``."""
         request = voice.resend_voice_pin(
             self._pin_base, pin_id, placeholders=placeholders, track_delivery=track_delivery
         )
-        return await self._call(request, max_retries=max_retries, timeout=timeout)
+        return await self._call(request, max_retries=max_retries, timeout=timeout, deadline=deadline)
 
     async def verify_pin(
-        self, pin_id: str, pin: str, *, max_retries: int | None = None, timeout: TimeoutArg = NOT_GIVEN
+        self,
+        pin_id: str,
+        pin: str,
+        *,
+        max_retries: int | None = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+        deadline: DeadlineArg = NOT_GIVEN,
     ) -> PinVerification:
         """Check the PIN the user typed. A wrong PIN is ``verified=False``, not an exception."""
         request = pin_verification.verify_pin(self._pin_base, pin_id, pin)
-        return await self._call(request, max_retries=max_retries, timeout=timeout)
+        return await self._call(request, max_retries=max_retries, timeout=timeout, deadline=deadline)
 
     async def send_email_pin(
         self,
@@ -248,6 +272,7 @@ class TwoFactorClient:
         landing_page_placeholders: dict[str, str] | None = None,
         max_retries: int | None = None,
         timeout: TimeoutArg = NOT_GIVEN,
+        deadline: DeadlineArg = NOT_GIVEN,
     ) -> EmailPinSent:
         """Generate a PIN and e-mail it to the address ``to``."""
         from ._endpoints import email
@@ -260,7 +285,7 @@ class TwoFactorClient:
             placeholders=placeholders,
             landing_page_placeholders=landing_page_placeholders,
         )
-        return await self._call(request, max_retries=max_retries, timeout=timeout)
+        return await self._call(request, max_retries=max_retries, timeout=timeout, deadline=deadline)
 
     async def resend_email_pin(
         self,
@@ -270,6 +295,7 @@ class TwoFactorClient:
         landing_page_placeholders: dict[str, str] | None = None,
         max_retries: int | None = None,
         timeout: TimeoutArg = NOT_GIVEN,
+        deadline: DeadlineArg = NOT_GIVEN,
     ) -> EmailPinSent:
         """E-mail the same PIN again, under the same ``pin_id``."""
         from ._endpoints import email
@@ -277,7 +303,7 @@ class TwoFactorClient:
         request = email.resend_email_pin(
             pin_id, placeholders=placeholders, landing_page_placeholders=landing_page_placeholders
         )
-        return await self._call(request, max_retries=max_retries, timeout=timeout)
+        return await self._call(request, max_retries=max_retries, timeout=timeout, deadline=deadline)
 
     async def verification_status(
         self,
@@ -288,12 +314,13 @@ class TwoFactorClient:
         sent: bool | None = None,
         max_retries: int | None = None,
         timeout: TimeoutArg = NOT_GIVEN,
+        deadline: DeadlineArg = NOT_GIVEN,
     ) -> list[Verification]:
         """What was sent to ``msisdn`` under the application and whether it was verified."""
         from ._endpoints import verification_status
 
         request = verification_status.verification_status(application_id, msisdn=msisdn, verified=verified, sent=sent)
-        return await self._call(request, max_retries=max_retries, timeout=timeout)
+        return await self._call(request, max_retries=max_retries, timeout=timeout, deadline=deadline)
 
     def send_many(
         self,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import sys
 from urllib.parse import urlsplit
 
 from ._exceptions import ConfigurationError
-from ._validation import CONTROL_CHARACTERS
 from ._version import __version__
 
 __all__ = [
@@ -25,14 +25,32 @@ BASE_URL_ENV = "INFOBIP_BASE_URL"
 DEFAULT_BASE_URL = "https://api.infobip.com"
 
 
+_ASCII_SPACE = " \t\r\n"
+# An API key travels in a header: printable ASCII only. Never echoed in a message.
+_KEY = re.compile(r"[\x21-\x7e]+")
+# What a base URL may hold, before it is taken apart: printable ASCII, no spaces (percent-encode anything else).
+_URL_CHARACTERS = re.compile(r"[\x21-\x7e]+")
+_HOST = re.compile(r"[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?(\.[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?)*\.?")
+
+
 def resolve_api_key(api_key: str | None) -> str:
-    """The API key given, else ``$INFOBIP_API_KEY``; a clear ConfigurationError when there is none."""
+    """The API key given, else ``$INFOBIP_API_KEY``; a clear ConfigurationError when there is none or it cannot be
+    sent as it is. The message never shows the key."""
     key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
-    if key is None or not key.strip():
-        raise ConfigurationError(f"no Infobip API key: pass api_key=... or set the environment variable {API_KEY_ENV}")
-    if not isinstance(key, str) or CONTROL_CHARACTERS.search(key):
-        raise ConfigurationError("the API key must be a string without control characters or newlines")
-    return key.strip()
+    missing = f"no Infobip API key: pass api_key=... or set the environment variable {API_KEY_ENV}"
+    if key is None:
+        raise ConfigurationError(missing)
+    if not isinstance(key, str):
+        raise ConfigurationError(f"the API key must be a string, not {type(key).__name__}")
+    key = key.strip(_ASCII_SPACE)  # a newline pasted along is harmless; any other oddity is refused below
+    if not key:
+        raise ConfigurationError(missing)
+    if not _KEY.fullmatch(key):
+        raise ConfigurationError(
+            "the API key holds a character that cannot go in an HTTP header (a space, a control character or a "
+            "non-ASCII character, often pasted along with it): an Infobip API key is printable ASCII only"
+        )
+    return key
 
 
 def _is_loopback(host: str) -> bool:
@@ -45,34 +63,51 @@ def _is_loopback(host: str) -> bool:
 
 
 def resolve_base_url(base_url: str | None, *, allow_insecure_http: bool = False) -> str:
-    """The base URL given, else ``$INFOBIP_BASE_URL``, else api.infobip.com; https unless loopback or allowed."""
+    """The base URL given, else ``$INFOBIP_BASE_URL``, else api.infobip.com; https unless loopback or allowed.
+
+    Messages name the scheme and host at most: a password, a token in a query string or a key pasted into the URL
+    is never repeated back.
+    """
     raw = base_url if base_url is not None else os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
-    if not isinstance(raw, str) or not raw.strip():
+    if not isinstance(raw, str) or not raw.strip(_ASCII_SPACE):
         raise ConfigurationError(f"the base URL must be a non-empty string such as {DEFAULT_BASE_URL!r}")
-    raw = raw.strip()
+    raw = raw.strip(_ASCII_SPACE)
+    if not _URL_CHARACTERS.fullmatch(raw):
+        raise ConfigurationError(
+            "the base URL holds a space, a control character (such as a line break) or a non-ASCII character: "
+            f"write it as plain ASCII, e.g. {DEFAULT_BASE_URL!r}, percent-encoding anything else"
+        )
     if "://" not in raw:
         raw = "https://" + raw
     try:
         parts = urlsplit(raw)
         host = parts.hostname
         parts.port  # noqa: B018  (raises ValueError on a bad port)
-    except ValueError as error:
-        raise ConfigurationError(f"the base URL {raw!r} is not a valid URL: {error}") from None
+    except ValueError:
+        raise ConfigurationError("the base URL is not a valid URL (check its host and port)") from None
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
         raise ConfigurationError(f"the base URL must start with https://, not {parts.scheme}://")
-    if not host:
-        raise ConfigurationError(f"the base URL {raw!r} has no host name")
-    if parts.username or parts.password:
-        raise ConfigurationError("the base URL must not carry credentials; pass the API key as api_key")
-    if parts.query or parts.fragment:
-        raise ConfigurationError(f"the base URL {raw!r} must not have a query string or fragment")
+    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
+        raise ConfigurationError("the base URL must not carry credentials (user:password@); pass the key as api_key")
+    if not host or not (_HOST.fullmatch(host) or _is_ip(host)):
+        raise ConfigurationError("the base URL has no valid host name, e.g. 'xxxxx.api.infobip.com'")
+    if parts.query or parts.fragment or raw.endswith(("?", "#")):
+        raise ConfigurationError(f"the base URL {scheme}://{host}/... must not have a query string or fragment")
     if scheme == "http" and not allow_insecure_http and not _is_loopback(host):
         raise ConfigurationError(
             f"refusing http:// for {host}: the API key would travel unencrypted. Use https://, "
             "or pass allow_insecure_http=True if a trusted proxy really needs it"
         )
     return raw.rstrip("/")
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def user_agent(httpx_version: str) -> str:

@@ -15,7 +15,9 @@ The whole hierarchy::
     ├── TransportError                no HTTP answer was received (``maybe_sent`` says if it may have arrived)
     │   ├── RequestNotSentError       connect failure, connect or pool timeout: it never left
     │   └── RequestMaybeSentError     read/write timeout, dropped connection: it may have been processed
-    └── ResponseDecodeError           a 2xx answer whose body is not the JSON the operation promises
+    ├── ResponseDecodeError           a 2xx answer whose body is not the JSON the operation promises
+    │   └── ResponseTooLargeError     a 2xx answer larger than the client's ``max_response_bytes``
+    └── DeadlineExceededError         the call's ``deadline`` ran out (``last_error`` is the failure before it)
 
 An HTTP status with no class of its own (409, 422, ...) raises plain ``ApiError``.
 Messages never carry the API key or a PIN.
@@ -35,6 +37,7 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "ConfigurationError",
+    "DeadlineExceededError",
     "InfobipError",
     "InvalidRequestError",
     "NotFoundError",
@@ -43,6 +46,7 @@ __all__ = [
     "RequestMaybeSentError",
     "RequestNotSentError",
     "ResponseDecodeError",
+    "ResponseTooLargeError",
     "ServerError",
     "TransportError",
 ]
@@ -213,3 +217,37 @@ class ResponseDecodeError(InfobipError):
         self.body = body
         self.method = method
         self.path = path
+
+
+class ResponseTooLargeError(ResponseDecodeError):
+    """A 2xx answer whose body (after decompression) passed the client's ``max_response_bytes``; the rest was not
+    read. The server answered, so it acted: ``maybe_sent`` is True."""
+
+    def __init__(
+        self, message: str, *, limit: int, status_code: int, body: str, method: str = "", path: str = ""
+    ) -> None:
+        super().__init__(message, status_code=status_code, body=body, method=method, path=path)
+        self.limit = limit
+
+
+class DeadlineExceededError(InfobipError):
+    """The call's ``deadline`` ran out before it could succeed: an attempt was cut short by it, or the wait before
+    the next retry would have ended past it (that retry is then not made).
+
+    ``last_error`` is the failure the deadline cut in on, ``attempts`` how many attempts were made, ``deadline`` the
+    seconds allowed; ``maybe_sent`` is the last failure's (an attempt cut while the request was out may have
+    been carried out).
+    """
+
+    def __init__(
+        self, *, deadline: float, attempts: int, last_error: InfobipError | None, method: str, path: str
+    ) -> None:
+        self.deadline = deadline
+        self.attempts = attempts
+        self.last_error = last_error
+        self.method = method
+        self.path = path
+        self.maybe_sent = last_error.maybe_sent if last_error is not None else False
+        tried = f"after {attempts} attempt{'s' if attempts != 1 else ''}" if attempts else "before the first attempt"
+        last = f"; the last failure: {last_error}" if last_error is not None else ""
+        super().__init__(f"the deadline of {deadline:g} s for {method} {path} ran out {tried}{last}")

@@ -26,11 +26,11 @@ from ._exceptions import (
 )
 from ._request import ApiRequest
 
-__all__ = ["decode_response", "encode_body", "error_from_response", "parse_retry_after"]
+__all__ = ["BODY_SNIPPET", "decode_response", "encode_body", "error_from_response", "parse_retry_after"]
 
 T = TypeVar("T")
 
-_BODY_SNIPPET = 2000  # characters of a non-JSON body kept on the error, enough to recognise an HTML page
+BODY_SNIPPET = 2000  # characters of a non-JSON body kept on the error, enough to recognise an HTML page
 
 _ERROR_CLASSES: dict[int, type[ApiError]] = {
     400: BadRequestError,
@@ -99,16 +99,33 @@ def _text(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def error_from_response(
-    status_code: int, headers: Mapping[str, str], content: bytes, *, method: str, path: str, now: float
-) -> ApiError:
-    """The typed error for an HTTP error status, from whatever body came with it (JSON, HTML, nothing)."""
-    body = content[:_BODY_SNIPPET].decode("utf-8", errors="replace")
+def _json(content: bytes) -> Any:
+    """The body as JSON, or None: an error body may be anything (HTML, empty, cut short, absurdly nested)."""
     try:
-        data = json.loads(content) if content else None
-    except ValueError:
-        data = None
-    message_id, text, validation_errors = _error_details(data)
+        return json.loads(content) if content else None
+    except (ValueError, RecursionError):
+        return None
+
+
+def error_from_response(
+    status_code: int,
+    headers: Mapping[str, str],
+    content: bytes,
+    *,
+    method: str,
+    path: str,
+    now: float,
+    body_note: str | None = None,
+) -> ApiError:
+    """The typed error for an HTTP error status, from whatever body came with it (JSON, HTML, nothing).
+
+    ``body_note`` says why the body is not whole (past the size cap, undecodable): it becomes the error's text when
+    the body gave none.
+    """
+    body = content[:BODY_SNIPPET].decode("utf-8", errors="replace")
+    message_id, text, validation_errors = (None, None, {}) if body_note else _error_details(_json(content))
+    if body_note:
+        text = body_note
     lowered = {name.lower(): value for name, value in headers.items()}
     common: dict[str, Any] = {
         "message_id": message_id,
@@ -136,8 +153,8 @@ def decode_response(request: ApiRequest[T], status_code: int, content: bytes) ->
         return None  # type: ignore[return-value]
     try:
         data = json.loads(content)
-    except ValueError:
-        problem = "it is not JSON"
+    except (ValueError, RecursionError):
+        problem = "it is not JSON (or nested too deeply to read)"
     else:
         if request.unwrap is not None and isinstance(data, dict) and request.unwrap in data:
             data = data[request.unwrap]
@@ -152,7 +169,7 @@ def decode_response(request: ApiRequest[T], status_code: int, content: bytes) ->
         f"the answer to {request.method} {request.path} (HTTP {status_code}) is not a valid "
         f"{getattr(request.response_type, '__name__', request.response_type)}: {problem}",
         status_code=status_code,
-        body=content[:_BODY_SNIPPET].decode("utf-8", errors="replace"),
+        body=content[:BODY_SNIPPET].decode("utf-8", errors="replace"),
         method=request.method,
         path=request.path,
     )

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 import attrs
 
-from ._options import NOT_GIVEN, TimeoutArg
+from ._options import NOT_GIVEN, DeadlineArg, TimeoutArg
 
 if TYPE_CHECKING:
     from ._gate import Gate
@@ -52,5 +52,6 @@ class Call(Protocol):
         *,
         max_retries: int | None = None,
         timeout: TimeoutArg = NOT_GIVEN,
+        deadline: DeadlineArg = NOT_GIVEN,
         gate: Gate | None = None,
     ) -> Awaitable[T]: ...

@@ -18,7 +18,7 @@ from ._management_models import (
     RegionalOptions,
     TemplateBody,
 )
-from ._options import NOT_GIVEN, TimeoutArg
+from ._options import NOT_GIVEN, DeadlineArg, TimeoutArg
 from ._request import Call
 
 __all__ = ["Applications", "EmailTemplates", "Templates"]
@@ -36,10 +36,16 @@ class Applications(_Group):
     """2FA applications: each holds the PIN rules (attempts, time to live, limits) for one use."""
 
     async def list(
-        self, *, max_retries: int | None = None, timeout: TimeoutArg = NOT_GIVEN
+        self,
+        *,
+        max_retries: int | None = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+        deadline: DeadlineArg = NOT_GIVEN,
     ) -> builtins.list[Application]:
         """Every application of the account."""
-        return await self._call(applications.list_applications(), max_retries=max_retries, timeout=timeout)
+        return await self._call(
+            applications.list_applications(), max_retries=max_retries, timeout=timeout, deadline=deadline
+        )
 
     async def create(
         self,
@@ -49,16 +55,24 @@ class Applications(_Group):
         enabled: bool | None = None,
         max_retries: int | None = None,
         timeout: TimeoutArg = NOT_GIVEN,
+        deadline: DeadlineArg = NOT_GIVEN,
     ) -> Application:
         """Create an application; its configuration is checked locally first."""
         request = applications.create_application(name=name, configuration=configuration, enabled=enabled)
-        return await self._call(request, max_retries=max_retries, timeout=timeout)
+        return await self._call(request, max_retries=max_retries, timeout=timeout, deadline=deadline)
 
     async def get(
-        self, application_id: str, *, max_retries: int | None = None, timeout: TimeoutArg = NOT_GIVEN
+        self,
+        application_id: str,
+        *,
+        max_retries: int | None = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+        deadline: DeadlineArg = NOT_GIVEN,
     ) -> Application:
         """One application by id."""
-        return await self._call(applications.get_application(application_id), max_retries=max_retries, timeout=timeout)
+        return await self._call(
+            applications.get_application(application_id), max_retries=max_retries, timeout=timeout, deadline=deadline
+        )
 
     async def update(
         self,
@@ -69,23 +83,29 @@ class Applications(_Group):
         enabled: bool | None = None,
         max_retries: int | None = None,
         timeout: TimeoutArg = NOT_GIVEN,
+        deadline: DeadlineArg = NOT_GIVEN,
     ) -> Application:
         """Change an application's name, configuration or enabled flag."""
         request = applications.update_application(
             application_id, name=name, configuration=configuration, enabled=enabled
         )
-        return await self._call(request, max_retries=max_retries, timeout=timeout)
+        return await self._call(request, max_retries=max_retries, timeout=timeout, deadline=deadline)
 
 
 class Templates(_Group):
     """SMS and voice message templates of an application (listing and getting show e-mail ones too)."""
 
     async def list(
-        self, application_id: str, *, max_retries: int | None = None, timeout: TimeoutArg = NOT_GIVEN
+        self,
+        application_id: str,
+        *,
+        max_retries: int | None = None,
+        timeout: TimeoutArg = NOT_GIVEN,
+        deadline: DeadlineArg = NOT_GIVEN,
     ) -> builtins.list[MessageTemplate]:
         """Every template of the application."""
         request = templates.list_templates(application_id)
-        return await self._call(request, max_retries=max_retries, timeout=timeout)
+        return await self._call(request, max_retries=max_retries, timeout=timeout, deadline=deadline)
 
     async def create(
         self,
@@ -102,10 +122,11 @@ class Templates(_Group):
         regional: RegionalOptions | None = None,
         max_retries: int | None = None,
         timeout: TimeoutArg = NOT_GIVEN,
+        deadline: DeadlineArg = NOT_GIVEN,
     ) -> MessageTemplate:
         """Create an SMS/voice template; ``message_text`` must contain ``{{pin}}``."""
         request = templates.create_template(application_id, fields_of(TemplateBody, locals()))
-        return await self._call(request, max_retries=max_retries, timeout=timeout)
+        return await self._call(request, max_retries=max_retries, timeout=timeout, deadline=deadline)
 
     async def get(
         self,
@@ -114,10 +135,11 @@ class Templates(_Group):
         *,
         max_retries: int | None = None,
         timeout: TimeoutArg = NOT_GIVEN,
+        deadline: DeadlineArg = NOT_GIVEN,
     ) -> MessageTemplate:
         """One template by id."""
         request = templates.get_template(application_id, message_id)
-        return await self._call(request, max_retries=max_retries, timeout=timeout)
+        return await self._call(request, max_retries=max_retries, timeout=timeout, deadline=deadline)
 
     async def update(
         self,
@@ -135,10 +157,11 @@ class Templates(_Group):
         regional: RegionalOptions | None = None,
         max_retries: int | None = None,
         timeout: TimeoutArg = NOT_GIVEN,
+        deadline: DeadlineArg = NOT_GIVEN,
     ) -> MessageTemplate:
         """Change the fields given; the others are left out of the request."""
         request = templates.update_template(application_id, message_id, fields_of(TemplateBody, locals()))
-        return await self._call(request, max_retries=max_retries, timeout=timeout)
+        return await self._call(request, max_retries=max_retries, timeout=timeout, deadline=deadline)
 
 
 class EmailTemplates(_Group):
@@ -155,11 +178,12 @@ class EmailTemplates(_Group):
         pin_type: PinType | str | None = None,
         max_retries: int | None = None,
         timeout: TimeoutArg = NOT_GIVEN,
+        deadline: DeadlineArg = NOT_GIVEN,
     ) -> EmailTemplate:
         """Create an e-mail template that sends the PIN with e-mail template ``email_template_id``."""
         fields = fields_of(EmailTemplateBody, locals())
         request = email_templates.create_email_template(application_id, fields)
-        return await self._call(request, max_retries=max_retries, timeout=timeout)
+        return await self._call(request, max_retries=max_retries, timeout=timeout, deadline=deadline)
 
     async def update(
         self,
@@ -173,8 +197,9 @@ class EmailTemplates(_Group):
         pin_type: PinType | str | None = None,
         max_retries: int | None = None,
         timeout: TimeoutArg = NOT_GIVEN,
+        deadline: DeadlineArg = NOT_GIVEN,
     ) -> EmailTemplate:
         """Change the fields given of an e-mail template."""
         fields = fields_of(EmailTemplateBody, locals())
         request = email_templates.update_email_template(application_id, message_id, fields)
-        return await self._call(request, max_retries=max_retries, timeout=timeout)
+        return await self._call(request, max_retries=max_retries, timeout=timeout, deadline=deadline)

@@ -1,8 +1,12 @@
 """Carries out an ApiRequest: JSON body, the gate, the retry loop, a backend for the I/O, status -> typed error,
-JSON -> model.
+JSON -> model, all within the call's deadline.
 
 The decisions (retry or not, how long, which error) live in ``_retry`` and ``_protocol`` as plain
 functions, and the bytes go through a backend (``_backends``); this module only wires them together.
+
+Whatever goes wrong below, what leaves ``call`` is an ``InfobipError``: a failure of ours while decoding a 2xx
+answer is a ``ResponseDecodeError`` (the server answered: ``maybe_sent``), one while sending is a
+``RequestMaybeSentError``.
 """
 
 from __future__ import annotations
@@ -16,11 +20,29 @@ from typing import Any, Generic, TypeVar
 
 import tenacity
 
-from ._backends import Backend, respx_is_mocking
-from ._exceptions import ConfigurationError, InfobipError, InvalidRequestError, RateLimitError
+from ._backends import Backend, RawResponse, respx_is_mocking, time_limit, transport_error
+from ._exceptions import (
+    ConfigurationError,
+    DeadlineExceededError,
+    InfobipError,
+    InvalidRequestError,
+    RateLimitError,
+    ResponseDecodeError,
+    ResponseTooLargeError,
+    TransportError,
+)
 from ._gate import Gate
-from ._options import NOT_GIVEN, Sleep, TimeoutArg
-from ._protocol import decode_response, encode_body, error_from_response
+from ._options import (
+    NOT_GIVEN,
+    AttemptTimeout,
+    DeadlineArg,
+    NotGiven,
+    Sleep,
+    TimeoutArg,
+    attempt_timeout,
+    check_deadline,
+)
+from ._protocol import BODY_SNIPPET, decode_response, encode_body, error_from_response
 from ._request import ApiRequest
 from ._retry import RetryDecision, RetryPolicy, decide
 
@@ -30,9 +52,12 @@ T = TypeVar("T")
 
 logger = logging.getLogger("infobip_2fa_async")
 
+_TIMEOUTS = frozenset({"connect_timeout", "read_timeout", "write_timeout", "pool_timeout"})
+
 
 class HttpTransport:
-    """Sends ApiRequests through a backend with the client's retry policy and, when it has one, the client's gate.
+    """Sends ApiRequests through a backend with the client's retry policy, timeout, deadline and, when it has one,
+    the client's gate.
 
     ``respx_fallback`` builds an httpx backend, used instead of ``backend`` while respx is mocking, so that a
     default client stays mockable with respx in users' tests.
@@ -45,7 +70,10 @@ class HttpTransport:
         base_url: str,
         host: str,
         policy: RetryPolicy,
+        timeout: AttemptTimeout,
+        deadline: float | None,
         sleep: Sleep | None,
+        clock: Callable[[], float],
         gate: Gate | None = None,
         respx_fallback: Callable[[], Backend] | None = None,
     ) -> None:
@@ -53,7 +81,10 @@ class HttpTransport:
         self.base_url = base_url
         self.host = host
         self.policy = policy
+        self.timeout = timeout
+        self.deadline = deadline
         self.sleep: Sleep = sleep or asyncio.sleep
+        self.clock = clock
         self.gate = gate
         self._gates: tuple[Gate, ...] = () if gate is None else (gate,)
         self._respx_fallback = respx_fallback
@@ -72,12 +103,13 @@ class HttpTransport:
         *,
         max_retries: int | None = None,
         timeout: TimeoutArg = NOT_GIVEN,
+        deadline: DeadlineArg = NOT_GIVEN,
         gate: Gate | None = None,
     ) -> T:
         """Send the request, retrying as the policy allows, and return the parsed answer.
 
         Every attempt passes the client's gate and ``gate`` (a bulk run's) first, and a 429 pauses those gates for
-        everyone instead of this call sleeping alone.
+        everyone instead of this call sleeping alone. ``timeout`` bounds each attempt, ``deadline`` the whole call.
         """
         if self.backend.is_closed:
             raise ConfigurationError("this TwoFactorClient (or the http_client it uses) is closed")
@@ -85,8 +117,10 @@ class HttpTransport:
             max_retries = self.policy.max_retries
         elif isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
             raise InvalidRequestError("max_retries", f"must be a whole number >= 0, not {max_retries!r}")
+        limits = self.timeout if isinstance(timeout, NotGiven) else attempt_timeout(timeout)
+        seconds = self.deadline if isinstance(deadline, NotGiven) else check_deadline(deadline)
         gates = self._gates if gate is None or gate is self.gate else (*self._gates, gate)
-        attempt = _Attempt(self, request, encode_body(request.body), timeout, gates)
+        attempt = _Attempt(self, request, encode_body(request.body), limits, gates, seconds)
         # Most calls succeed at once: the first attempt runs directly, and tenacity's bookkeeping is paid only
         # from the first failure on (the benchmark in benchmarks/RESULTS.md shows what it costs per call).
         try:
@@ -104,38 +138,86 @@ class HttpTransport:
 
 
 class _Attempt(Generic[T]):
-    """One attempt at a request: pass the gates, send, and turn the answer into a model or a typed error."""
+    """One attempt at a request: pass the gates, send, and turn the answer into a model or a typed error.
 
-    __slots__ = ("content", "gates", "request", "timeout", "transport")
+    Called again for each retry; it counts the attempts and keeps the call's deadline (``ends_at`` on the
+    transport's clock), which shortens the attempt that would otherwise outlast it.
+    """
+
+    __slots__ = ("content", "count", "deadline", "ends_at", "gates", "last_failure", "request", "timeout", "transport")
 
     def __init__(
         self,
         transport: HttpTransport,
         request: ApiRequest[T],
         content: bytes | None,
-        timeout: TimeoutArg,
+        timeout: AttemptTimeout,
         gates: tuple[Gate, ...],
+        deadline: float | None,
     ) -> None:
         self.transport, self.request, self.content, self.timeout, self.gates = (
             transport, request, content, timeout, gates
         )  # fmt: skip
+        self.deadline = deadline
+        self.ends_at = None if deadline is None else transport.clock() + deadline
+        self.count = 0
+        self.last_failure: InfobipError | None = None
+
+    def out_of_time(self, error: InfobipError | None) -> DeadlineExceededError:
+        """The error saying the deadline ran out, after ``error`` (else the last failure, if any)."""
+        assert self.deadline is not None
+        request = self.request
+        last = error if error is not None else self.last_failure
+        return DeadlineExceededError(
+            deadline=self.deadline, attempts=self.count, last_error=last, method=request.method, path=request.path
+        )
+
+    def time_left(self) -> float | None:
+        """Seconds left before the deadline (None: there is none)."""
+        return None if self.ends_at is None else self.ends_at - self.transport.clock()
+
+    async def _pass_gates(self) -> AttemptTimeout:
+        left = self.time_left()
+        if left is None:
+            for gate in self.gates:
+                await gate.enter()
+            return self.timeout
+        try:
+            async with time_limit(max(left, 0.0)):
+                for gate in self.gates:
+                    await gate.enter()
+        except asyncio.TimeoutError:
+            raise self.out_of_time(None) from None
+        left = self.time_left()
+        if left is None or left <= 0:
+            raise self.out_of_time(None)
+        return self.timeout.within(left)
 
     async def __call__(self) -> T:
         request, transport = self.request, self.transport
-        for gate in self.gates:
-            await gate.enter()
+        limits = await self._pass_gates() if self.gates or self.ends_at is not None else self.timeout
+        self.count += 1
         debug = logger.isEnabledFor(logging.DEBUG)
         if debug:
             logger.debug("request %s %s%s", request.method, transport.host, request.path)
             started = time.perf_counter()
-        response = await transport._backend_now().send(
-            request, transport.base_url + request.path, self.content, self.timeout
-        )
+        try:
+            response = await transport._backend_now().send(
+                request, transport.base_url + request.path, self.content, limits
+            )
+        except TransportError as error:
+            if limits is not self.timeout and error.reason in _TIMEOUTS:
+                raise self.out_of_time(error) from error  # the deadline, not the timeout, cut this attempt short
+            raise
+        except InfobipError:
+            raise
+        except Exception as error:  # a failure nobody classified: the request may have gone out
+            raise transport_error(False, "transport_error", request, transport.host, error) from error
         if debug:
             elapsed_ms = (time.perf_counter() - started) * 1000
             logger.debug("response %s %s -> %d in %.1f ms", request.method, request.path, response.status, elapsed_ms)
         if 200 <= response.status < 300:
-            return decode_response(request, response.status, response.content)
+            return self._answer(response)
         raise error_from_response(
             response.status,
             response.headers,
@@ -143,7 +225,34 @@ class _Attempt(Generic[T]):
             method=request.method,
             path=request.path,
             now=time.time(),
+            body_note=None if response.problem is None else response.problem.text,
         )
+
+    def _answer(self, response: RawResponse) -> T:
+        request = self.request
+        if response.problem is not None:
+            where = f"the answer to {request.method} {request.path} (HTTP {response.status})"
+            body = response.content[:BODY_SNIPPET].decode("utf-8", errors="replace")
+            common: dict[str, Any] = {"status_code": response.status, "body": body, "method": request.method}
+            problem = response.problem
+            if problem.limit is not None:
+                raise ResponseTooLargeError(
+                    f"{where}: {problem.text}", limit=problem.limit, path=request.path, **common
+                )
+            raise ResponseDecodeError(f"{where}: {problem.text}", path=request.path, **common)
+        try:
+            return decode_response(request, response.status, response.content)
+        except InfobipError:
+            raise
+        except Exception as error:  # a bug of ours: the server still answered, so the request was carried out
+            raise ResponseDecodeError(
+                f"the server answered {request.method} {request.path} with HTTP {response.status} (the request was "
+                f"carried out), but its answer could not be read: {type(error).__name__}: {error}",
+                status_code=response.status,
+                body=response.content[:BODY_SNIPPET].decode("utf-8", errors="replace"),
+                method=request.method,
+                path=request.path,
+            ) from error
 
 
 class _Retries(Generic[T]):
@@ -152,6 +261,7 @@ class _Retries(Generic[T]):
     Each failure is decided once (``_retry.decide``); that one decision answers tenacity's three questions: retry
     or not (``_should_retry``), how long to wait (``_wait``) and what to log (``_log``). The wait after a 429
     becomes a pause of the gates, when the call has any, so that every caller behind them waits it out together.
+    A retry whose wait would end past the call's deadline is not made: the call ends with DeadlineExceededError.
     """
 
     def __init__(self, attempt: _Attempt[T], first_failure: InfobipError) -> None:
@@ -159,6 +269,7 @@ class _Retries(Generic[T]):
         self.first_failure = first_failure
         self.failure: BaseException = first_failure
         self.decision = RetryDecision(False, 0.0, "")
+        self.out_of_time = False
 
     async def run(self, max_retries: int) -> T:
         retrying = tenacity.AsyncRetrying(
@@ -169,11 +280,16 @@ class _Retries(Generic[T]):
             sleep=self._sleep,
             reraise=True,
         )
-        async for attempt in retrying:
-            with attempt:
-                if attempt.retry_state.attempt_number == 1:
-                    raise self.first_failure  # attempt 1 already ran (the fast path): tenacity starts from its failure
-                return await self.attempt()
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    if attempt.retry_state.attempt_number == 1:
+                        raise self.first_failure  # attempt 1 already ran (the fast path): tenacity starts from it
+                    return await self.attempt()
+        except InfobipError as error:
+            if self.out_of_time:
+                raise self.attempt.out_of_time(error) from error
+            raise
         raise AssertionError("unreachable: tenacity returns or raises")  # pragma: no cover
 
     def _should_retry(self, state: tenacity.RetryCallState) -> bool:
@@ -181,6 +297,10 @@ class _Retries(Generic[T]):
         if outcome is None or not outcome.failed:
             return False
         self.failure = outcome.exception()  # type: ignore[assignment]
+        if isinstance(self.failure, DeadlineExceededError):
+            return False
+        if isinstance(self.failure, InfobipError):
+            self.attempt.last_failure = self.failure
         self.decision = decide(
             self.attempt.transport.policy,
             error=self.failure,
@@ -188,6 +308,10 @@ class _Retries(Generic[T]):
             idempotent=self.attempt.request.idempotent,
             draw=random.random(),  # noqa: S311  (jitter, not security)
         )
+        left = self.attempt.time_left()
+        if self.decision.retry and left is not None and self.decision.wait >= left:
+            self.out_of_time = True
+            return False
         return self.decision.retry
 
     def _wait(self, state: tenacity.RetryCallState) -> float:

@@ -6,6 +6,7 @@ They run before anything is sent, so a bad call costs no request, no SMS and no 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from enum import Enum
 from typing import TypeVar
@@ -31,8 +32,9 @@ __all__ = [
 # Separators people type inside phone numbers; a single leading "+" is allowed too.
 _PHONE_SEPARATORS = re.compile(r"[\s\-.()]")
 _DIGITS = re.compile(r"[0-9]{6,15}")
-#: Control characters (C0 and DEL): never valid in an id, a key, a PIN or a header value.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+#: Control characters (C0, DEL, C1) and the Unicode line and paragraph separators: never valid in an id, a
+#: placeholder or a PIN.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def check_text(argument: str, value: object) -> str:
@@ -69,9 +71,32 @@ def check_phone_number(argument: str, value: object) -> str:
     return digits
 
 
+#: The longest PIN accepted: generated PINs are a handful of characters; anything longer was not typed as a PIN.
+MAX_PIN_LENGTH = 64
+_PIN = re.compile(r"[0-9A-Za-z]+")
+
+
 def check_pin(value: object) -> str:
-    """The PIN the user typed: a non-empty string. Never echoed back in a message."""
-    return check_text("pin", value)
+    """The PIN the user typed, as the service compares it: ASCII letters and digits. Never echoed in a message.
+
+    People type on their own keyboards: fullwidth characters and any script's decimal digits (Arabic-Indic, Devanagari,
+    ...) become their ASCII forms, and surrounding whitespace goes. What still cannot be a PIN (other characters,
+    absurd lengths) is refused before it spends one of the PIN's attempts.
+    """
+    if not isinstance(value, str):
+        raise InvalidRequestError("pin", f"must be a string, not {type(value).__name__}")
+    if len(value) > 4 * MAX_PIN_LENGTH:  # before any work on it: a megabyte "PIN" is refused at once
+        raise InvalidRequestError("pin", f"must be at most {MAX_PIN_LENGTH} characters")
+    text = unicodedata.normalize("NFKC", value).strip()
+    text = "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in text)
+    if not text:
+        raise InvalidRequestError("pin", "must not be empty")
+    if len(text) > MAX_PIN_LENGTH:
+        raise InvalidRequestError("pin", f"must be at most {MAX_PIN_LENGTH} characters")
+    if not _PIN.fullmatch(text):
+        raise InvalidRequestError("pin", "a PIN is letters and digits only (spaces, punctuation and control "
+                                         "characters cannot be part of it)")  # fmt: skip
+    return text
 
 
 def check_bool(argument: str, value: object) -> bool | None:
@@ -81,16 +106,29 @@ def check_bool(argument: str, value: object) -> bool | None:
     raise InvalidRequestError(argument, f"must be True, False or None, not {type(value).__name__}")
 
 
+#: Limits on template placeholders: a message is a few hundred characters, an e-mail landing page a URL or two.
+MAX_PLACEHOLDERS = 50
+MAX_PLACEHOLDER_KEY = 100
+MAX_PLACEHOLDER_VALUE = 2000
+
+
 def check_placeholders(argument: str, value: object) -> dict[str, str] | None:
-    """Template placeholders: string keys without braces, not ``pin`` (the PIN fills that), string values."""
+    """Template placeholders: string keys without braces, not ``pin`` (the PIN fills that), string values; no
+    control characters in either, and sizes within the limits above (named in the error)."""
     if value is None:
         return None
     if not isinstance(value, Mapping):
         raise InvalidRequestError(argument, f"must be a mapping of str to str, not {type(value).__name__}")
+    if len(value) > MAX_PLACEHOLDERS:
+        raise InvalidRequestError(argument, f"at most {MAX_PLACEHOLDERS} placeholders, not {len(value)}")
     checked: dict[str, str] = {}
     for key, text in value.items():
         if not isinstance(key, str) or not key:
             raise InvalidRequestError(argument, f"keys must be non-empty strings, not {key!r}")
+        if len(key) > MAX_PLACEHOLDER_KEY:
+            raise InvalidRequestError(argument, f"a key must be at most {MAX_PLACEHOLDER_KEY} characters")
+        if CONTROL_CHARACTERS.search(key):
+            raise InvalidRequestError(argument, f"key {key!r} holds a control character")
         if "{" in key or "}" in key:
             raise InvalidRequestError(
                 argument, f"key {key!r} must not contain braces: write 'firstName', not '{{{{firstName}}}}'"
@@ -99,6 +137,12 @@ def check_placeholders(argument: str, value: object) -> dict[str, str] | None:
             raise InvalidRequestError(argument, "the key 'pin' is reserved: the service fills {{pin}} itself")
         if not isinstance(text, str):
             raise InvalidRequestError(argument, f"value of {key!r} must be a string, not {type(text).__name__}")
+        if len(text) > MAX_PLACEHOLDER_VALUE:
+            raise InvalidRequestError(
+                argument, f"value of {key!r} must be at most {MAX_PLACEHOLDER_VALUE} characters, not {len(text):,}"
+            )
+        if CONTROL_CHARACTERS.search(text):
+            raise InvalidRequestError(argument, f"value of {key!r} holds a control character (such as a line break)")
         checked[key] = text
     return checked
 

@@ -29,6 +29,7 @@ from infobip_2fa_async import (
     TwoFactorClient,
 )
 from infobip_2fa_async._backends._aiohttp import classify_aiohttp_error, client_timeout
+from infobip_2fa_async._options import attempt_timeout
 from infobip_2fa_async._request import ApiRequest
 from infobip_2fa_async.sandbox import Fault, Sandbox
 
@@ -207,11 +208,14 @@ async def test_a_closed_default_client_refuses_calls() -> None:
 
 
 def test_httpx_timeouts_map_onto_aiohttp_phases() -> None:
-    default = client_timeout(DEFAULT_TIMEOUT)
-    assert (default.total, default.connect, default.sock_connect, default.sock_read) == (None, 15.0, 5.0, 30.0)
-    flat = client_timeout(2.5)
-    assert (flat.connect, flat.sock_connect, flat.sock_read) == (5.0, 2.5, 2.5)
-    assert client_timeout(None).total is None
+    """The largest phase bounds the attempt as a whole (``total``); aiohttp's connect covers the pool wait too."""
+    default = client_timeout(attempt_timeout(DEFAULT_TIMEOUT))
+    assert (default.total, default.connect, default.sock_connect, default.sock_read) == (30.0, 15.0, 5.0, None)
+    flat = client_timeout(attempt_timeout(2.5))
+    assert (flat.total, flat.connect, flat.sock_connect, flat.sock_read) == (2.5, 5.0, 2.5, None)
+    short_read = client_timeout(attempt_timeout(httpx.Timeout(10.0, read=1.0)))
+    assert (short_read.total, short_read.sock_read) == (10.0, 1.0)
+    assert client_timeout(attempt_timeout(None)).total is None
 
 
 @pytest.mark.parametrize(

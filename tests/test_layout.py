@@ -84,7 +84,8 @@ def test_no_module_is_a_warehouse() -> None:
 
 # The public surface: a rename or a removal here is a decision, made by editing this list.
 PUBLIC = {
-    "API_KEY_ENV", "BASE_URL_ENV", "DEFAULT_BASE_URL", "DEFAULT_LIMITS", "DEFAULT_TIMEOUT", "NOT_GIVEN",
+    "API_KEY_ENV", "BASE_URL_ENV", "DEFAULT_BASE_URL", "DEFAULT_LIMITS", "DEFAULT_MAX_RESPONSE_BYTES",
+    "DEFAULT_TIMEOUT", "NOT_GIVEN", "DeadlineExceededError", "ResponseTooLargeError",
     "ApiError", "Application", "ApplicationConfiguration", "Applications", "AuthenticationError", "BadRequestError",
     "BulkResult", "CallStatus", "ConfigurationError", "EmailPinSent", "EmailStatus", "EmailTemplate",
     "EmailTemplates", "Gate", "IndiaDltOptions", "InfobipError", "InvalidRequestError", "Language", "LocalGate",
@@ -116,7 +117,7 @@ def _keyword_arguments(method: object) -> set[str]:
     return {
         name
         for name, parameter in inspect.signature(method).parameters.items()  # type: ignore[arg-type]
-        if parameter.kind is inspect.Parameter.KEYWORD_ONLY and name not in ("max_retries", "timeout")
+        if parameter.kind is inspect.Parameter.KEYWORD_ONLY and name not in ("max_retries", "timeout", "deadline")
     }
 
 

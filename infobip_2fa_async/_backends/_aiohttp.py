@@ -3,11 +3,15 @@
 Why: at 64 concurrent sends httpx's own transport spends milliseconds of CPU per request in its pool and locks,
 and even on an aiohttp transport the httpx request/response layer costs more than the whole aiohttp request.
 benchmarks/RESULTS.md has the figures.
+
+aiohttp's own decompression is off: ``BodyReader`` decodes gzip and deflate with a cap, as on the httpx backend.
+Proxies come from ``_connection`` (not aiohttp's ``trust_env``), so both backends pick the same one.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ssl
 from typing import Any
 
 import aiohttp
@@ -15,10 +19,9 @@ import httpx
 from yarl import URL
 
 from .._exceptions import ConfigurationError, TransportError
-from .._options import NotGiven
+from .._options import AttemptTimeout
 from .._request import ApiRequest
-from . import RawResponse
-from ._httpx import transport_error
+from . import BodyReader, RawResponse, transport_error
 
 __all__ = ["AiohttpBackend", "classify_aiohttp_error", "client_timeout"]
 
@@ -27,6 +30,7 @@ _CLASSES: tuple[tuple[type[BaseException], bool, str], ...] = (
     (aiohttp.ConnectionTimeoutError, True, "connect_timeout"),  # connecting or waiting for a pooled connection
     (aiohttp.ClientConnectorCertificateError, True, "tls_error"),
     (aiohttp.ClientConnectorSSLError, True, "tls_error"),
+    (aiohttp.ClientHttpProxyError, True, "proxy_error"),  # the proxy refused to open a tunnel (e.g. 407)
     (aiohttp.ClientConnectorError, True, "connect_error"),
     (aiohttp.InvalidURL, True, "protocol_error"),
     (aiohttp.SocketTimeoutError, False, "read_timeout"),
@@ -34,6 +38,7 @@ _CLASSES: tuple[tuple[type[BaseException], bool, str], ...] = (
     (aiohttp.ServerDisconnectedError, False, "connection_dropped"),
     (aiohttp.ClientOSError, False, "connection_dropped"),
     (aiohttp.ClientPayloadError, False, "connection_dropped"),
+    (aiohttp.ClientResponseError, False, "protocol_error"),  # an answer aiohttp could not parse
 )
 
 
@@ -45,24 +50,42 @@ def classify_aiohttp_error(error: BaseException, request: ApiRequest[Any], host:
     return transport_error(False, "transport_error", request, host, error)
 
 
-def client_timeout(timeout: float | httpx.Timeout | None) -> aiohttp.ClientTimeout:
-    """httpx's timeout phases in aiohttp's terms. aiohttp's ``connect`` also covers waiting for a pooled
-    connection, so it gets pool + connect; aiohttp has no write timeout (the bodies here are small)."""
-    if timeout is None:
-        return aiohttp.ClientTimeout(total=None)
-    phases = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
+def client_timeout(timeout: AttemptTimeout) -> aiohttp.ClientTimeout:
+    """An attempt's limits in aiohttp's terms.
+
+    ``total`` bounds the attempt as a whole: connecting, sending, waiting and reading the whole body (aiohttp's
+    body reads run under the same timer). aiohttp's ``connect`` also covers waiting for a pooled connection, so it
+    gets pool + connect; a read phase as long as the total adds nothing and is left out (one timer fewer).
+    aiohttp has no write timeout: the total covers writing too.
+    """
+    phases, total = timeout.phases, timeout.total
     acquire = None if phases.pool is None or phases.connect is None else phases.pool + phases.connect
-    return aiohttp.ClientTimeout(total=None, connect=acquire, sock_connect=phases.connect, sock_read=phases.read)
+    read = phases.read if phases.read is not None and (total is None or phases.read < total) else None
+    return aiohttp.ClientTimeout(total=total, connect=acquire, sock_connect=phases.connect, sock_read=read)
 
 
 class AiohttpBackend:
     """One aiohttp ClientSession, opened on the first request (inside the event loop) and reused."""
 
-    def __init__(self, *, headers: dict[str, str], timeout: Any, limits: httpx.Limits, host: str) -> None:
+    def __init__(
+        self,
+        *,
+        headers: dict[str, str],
+        timeout: AttemptTimeout,
+        limits: httpx.Limits,
+        host: str,
+        max_response_bytes: int,
+        ssl_context: ssl.SSLContext,
+        proxy: str | None,
+    ) -> None:
         self._headers = headers
-        self._timeout = client_timeout(None if isinstance(timeout, NotGiven) else timeout)
+        self._default_timeout = timeout
+        self._client_timeout = client_timeout(timeout)
         self._limits = limits
         self._host = host
+        self._max_bytes = max_response_bytes
+        self._ssl = ssl_context
+        self._proxy = proxy
         self._session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
@@ -78,14 +101,22 @@ class AiohttpBackend:
             limit=self._limits.max_connections or 0,
             keepalive_timeout=self._limits.keepalive_expiry,
             ttl_dns_cache=300,
+            ssl=self._ssl,
         )
         self._session = aiohttp.ClientSession(
-            headers=self._headers, connector=connector, timeout=self._timeout, skip_auto_headers=("User-Agent",)
+            headers=self._headers,
+            connector=connector,
+            timeout=self._client_timeout,
+            skip_auto_headers=("User-Agent",),
+            auto_decompress=False,
+            trust_env=False,
         )
         return self._session
 
-    async def send(self, request: ApiRequest[Any], url: str, content: bytes | None, timeout: Any) -> RawResponse:
-        """One request through aiohttp; the whole body is read before the connection goes back to the pool."""
+    async def send(
+        self, request: ApiRequest[Any], url: str, content: bytes | None, timeout: AttemptTimeout
+    ) -> RawResponse:
+        """One request through aiohttp; the body is read (up to the cap) before the connection goes back."""
         session = self._session or self._open()
         if asyncio.get_running_loop() is not self._loop:
             raise ConfigurationError(
@@ -93,8 +124,10 @@ class AiohttpBackend:
                 "create one client per event loop (for example in your app's startup, or in a test fixture)"
             )
         kwargs: dict[str, Any] = {}
-        if not isinstance(timeout, NotGiven):
+        if timeout is not self._default_timeout:
             kwargs["timeout"] = client_timeout(timeout)
+        if self._proxy is not None:
+            kwargs["proxy"] = self._proxy
         try:
             async with session.request(
                 request.method,
@@ -104,8 +137,21 @@ class AiohttpBackend:
                 allow_redirects=False,
                 **kwargs,
             ) as response:
-                body = await response.read()
-                return RawResponse(response.status, response.headers, body)
+                encoding = response.headers.get("Content-Encoding")
+                length = response.content_length
+                if encoding is None and length is not None and length <= self._max_bytes:
+                    return RawResponse(response.status, response.headers, await response.read())
+                reader = BodyReader(encoding, self._max_bytes)
+                if length is not None and encoding is None:  # announced past the cap: not a byte of it is read
+                    reader.problem = reader.too_large()
+                else:
+                    async for chunk in response.content.iter_any():
+                        if not reader.feed(chunk):
+                            break
+                body, problem = reader.result()
+                if problem is not None:
+                    response.close()  # the rest stays unread: the connection cannot be reused
+                return RawResponse(response.status, response.headers, body, problem)
         except (aiohttp.ClientError, asyncio.TimeoutError) as error:
             raise classify_aiohttp_error(error, request, self._host) from error
 
