@@ -28,6 +28,7 @@ from ._request import Call
 __all__ = ["BulkResult", "SendPinRequest", "send_many"]
 
 Progress = Callable[[int, "int | None", int, int], None]
+BeforeSend = Callable[[int, "SendPinRequest"], None]
 
 
 @attrs.frozen
@@ -59,7 +60,9 @@ class BulkResult:
         return self.error is None
 
 
-async def _one(call: Call, pin_base: str, index: int, item: object, gate: Gate) -> BulkResult:
+async def _one(
+    call: Call, pin_base: str, index: int, item: object, gate: Gate, before_send: BeforeSend | None
+) -> BulkResult:
     if not isinstance(item, SendPinRequest):
         error = InvalidRequestError(f"requests[{index}]", f"must be a SendPinRequest, not {type(item).__name__}")
         return BulkResult(index, item, error=error)
@@ -75,7 +78,8 @@ async def _one(call: Call, pin_base: str, index: int, item: object, gate: Gate) 
             track_delivery=item.track_delivery,
             nc_needed=item.nc_needed,
         )
-        sent = await call(request, gate=gate)
+        hook = None if before_send is None else (lambda: before_send(index, item))
+        sent = await call(request, gate=gate, before_send=hook)
     except InfobipError as error:
         return BulkResult(index, item, error=error)
     except Exception as error:  # a bug of ours must not lose the item either
@@ -96,6 +100,7 @@ def send_many(
     gate: Gate | None,
     ordered: bool,
     on_progress: Progress | None,
+    before_send: BeforeSend | None,
     clock: Callable[[], float],
     sleep: Sleep,
 ) -> AsyncIterator[BulkResult]:
@@ -118,7 +123,7 @@ def send_many(
         raise InvalidRequestError(
             "requests", f"must be an iterable or async iterable of SendPinRequest, not {type(requests).__name__}"
         )
-    return _dispatch(call, pin_base, source, total, concurrency, gate, ordered, on_progress)
+    return _dispatch(call, pin_base, source, total, concurrency, gate, ordered, on_progress, before_send)
 
 
 async def _dispatch(
@@ -130,6 +135,7 @@ async def _dispatch(
     gate: Gate,
     ordered: bool,
     on_progress: Progress | None,
+    before_send: BeforeSend | None,
 ) -> AsyncIterator[BulkResult]:
     # Items between being taken from the input and being yielded: in flight, queued or waiting for their turn.
     window = asyncio.Semaphore(concurrency * 2)
@@ -150,7 +156,7 @@ async def _dispatch(
                         return
                     index = next_index
                     next_index += 1
-                finished.put_nowait(await _one(call, pin_base, index, item, gate))
+                finished.put_nowait(await _one(call, pin_base, index, item, gate, before_send))
         except asyncio.CancelledError:
             raise
         except BaseException as error:  # the input itself failed: hand it to the caller

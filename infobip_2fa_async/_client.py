@@ -28,7 +28,7 @@ from ._options import (
 from ._retry import RetryPolicy
 
 if TYPE_CHECKING:
-    from ._bulk import BulkResult, Progress, SendPinRequest
+    from ._bulk import BeforeSend, BulkResult, Progress, SendPinRequest
     from ._connection import VerifyArg
     from ._resources import Applications, EmailTemplates, Templates
 
@@ -332,6 +332,7 @@ class TwoFactorClient:
         gate: Gate | None = None,
         ordered: bool = False,
         on_progress: Progress | None = None,
+        before_send: BeforeSend | None = None,
     ) -> AsyncIterator[BulkResult]:
         """Send many PINs: ``async for outcome in client.send_many(requests): ...``.
 
@@ -340,8 +341,10 @@ class TwoFactorClient:
         order. ``rate`` caps requests per second (``burst`` of them may go at once after a quiet spell: one second's
         worth by default, 1 for evenly spaced sends); a 429 pauses every worker together. ``gate`` replaces
         ``rate``/``burst`` with a gate of your own (a ``RedisGate`` shares the budget with other processes).
-        ``on_progress(done, total or None, succeeded, failed)`` is called after each result. Stopping early
-        (``break``) or being cancelled cancels the sends in flight.
+        ``on_progress(done, total or None, succeeded, failed)`` is called after each result;
+        ``before_send(index, request)`` just before each attempt at an item goes out, after the rate limit (the
+        moment a journal should record "may have been sent"). Stopping early (``break``) or being cancelled cancels
+        the sends in flight.
         """
         from . import _bulk
 
@@ -355,6 +358,7 @@ class TwoFactorClient:
             gate=gate,
             ordered=ordered,
             on_progress=on_progress,
+            before_send=before_send,
             clock=self._clock,
             sleep=self._sleep,
         )

@@ -53,7 +53,9 @@ def resolve_api_key(api_key: str | None) -> str:
     return key
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is this machine: localhost, 127.0.0.0/8 or ::1 (0.0.0.0 and :: are not: they listen on every
+    address)."""
     if host.lower() == "localhost":
         return True
     try:
@@ -94,7 +96,7 @@ def resolve_base_url(base_url: str | None, *, allow_insecure_http: bool = False)
         raise ConfigurationError("the base URL has no valid host name, e.g. 'xxxxx.api.infobip.com'")
     if parts.query or parts.fragment or raw.endswith(("?", "#")):
         raise ConfigurationError(f"the base URL {scheme}://{host}/... must not have a query string or fragment")
-    if scheme == "http" and not allow_insecure_http and not _is_loopback(host):
+    if scheme == "http" and not allow_insecure_http and not is_loopback(host):
         raise ConfigurationError(
             f"refusing http:// for {host}: the API key would travel unencrypted. Use https://, "
             "or pass allow_insecure_http=True if a trusted proxy really needs it"

@@ -89,6 +89,16 @@ class PinSent:
     call_status: CallStatus | str | None = None
     external_message_id: str | None = None
 
+    @property
+    def message_sent(self) -> bool:
+        """False when the service answered that it did not send the PIN: ``sms_status`` MESSAGE_NOT_SENT (the
+        number lookup found the number unreachable), or a voice ``call_status`` of BAD_REQUEST or ERROR_...;
+        True otherwise (a status this library does not know counts as sent)."""
+        if self.sms_status is not None and str(self.sms_status) == "MESSAGE_NOT_SENT":
+            return False
+        call = None if self.call_status is None else str(self.call_status)
+        return call is None or not (call.startswith("ERROR") or call == "BAD_REQUEST")
+
 
 @attrs.frozen
 class PinVerification:

@@ -3,7 +3,7 @@ carries it out, as the management groups and bulk dispatch receive it."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 import attrs
@@ -54,4 +54,5 @@ class Call(Protocol):
         timeout: TimeoutArg = NOT_GIVEN,
         deadline: DeadlineArg = NOT_GIVEN,
         gate: Gate | None = None,
+        before_send: Callable[[], None] | None = None,
     ) -> Awaitable[T]: ...

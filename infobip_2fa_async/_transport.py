@@ -105,11 +105,14 @@ class HttpTransport:
         timeout: TimeoutArg = NOT_GIVEN,
         deadline: DeadlineArg = NOT_GIVEN,
         gate: Gate | None = None,
+        before_send: Callable[[], None] | None = None,
     ) -> T:
         """Send the request, retrying as the policy allows, and return the parsed answer.
 
         Every attempt passes the client's gate and ``gate`` (a bulk run's) first, and a 429 pauses those gates for
         everyone instead of this call sleeping alone. ``timeout`` bounds each attempt, ``deadline`` the whole call.
+        ``before_send`` is called before each attempt goes out, after the gates: the latest moment a journal can
+        record that the request may be sent.
         """
         if self.backend.is_closed:
             raise ConfigurationError("this TwoFactorClient (or the http_client it uses) is closed")
@@ -120,7 +123,7 @@ class HttpTransport:
         limits = self.timeout if isinstance(timeout, NotGiven) else attempt_timeout(timeout)
         seconds = self.deadline if isinstance(deadline, NotGiven) else check_deadline(deadline)
         gates = self._gates if gate is None or gate is self.gate else (*self._gates, gate)
-        attempt = _Attempt(self, request, encode_body(request.body), limits, gates, seconds)
+        attempt = _Attempt(self, request, encode_body(request.body), limits, gates, seconds, before_send)
         # Most calls succeed at once: the first attempt runs directly, and tenacity's bookkeeping is paid only
         # from the first failure on (the benchmark in benchmarks/RESULTS.md shows what it costs per call).
         try:
@@ -144,7 +147,10 @@ class _Attempt(Generic[T]):
     transport's clock), which shortens the attempt that would otherwise outlast it.
     """
 
-    __slots__ = ("content", "count", "deadline", "ends_at", "gates", "last_failure", "request", "timeout", "transport")
+    __slots__ = (
+        "before_send", "content", "count", "deadline", "ends_at", "gates", "last_failure", "request", "timeout",
+        "transport",
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -154,10 +160,12 @@ class _Attempt(Generic[T]):
         timeout: AttemptTimeout,
         gates: tuple[Gate, ...],
         deadline: float | None,
+        before_send: Callable[[], None] | None,
     ) -> None:
         self.transport, self.request, self.content, self.timeout, self.gates = (
             transport, request, content, timeout, gates
         )  # fmt: skip
+        self.before_send = before_send
         self.deadline = deadline
         self.ends_at = None if deadline is None else transport.clock() + deadline
         self.count = 0
@@ -196,6 +204,8 @@ class _Attempt(Generic[T]):
     async def __call__(self) -> T:
         request, transport = self.request, self.transport
         limits = await self._pass_gates() if self.gates or self.ends_at is not None else self.timeout
+        if self.before_send is not None:
+            self.before_send()
         self.count += 1
         debug = logger.isEnabledFor(logging.DEBUG)
         if debug:

@@ -109,7 +109,8 @@ def test_the_sandbox_surface() -> None:
 
     assert set(sandbox.__all__) == {
         "SANDBOX_BASE_URL", "UNKNOWN_NUMBER", "UNKNOWN_SUFFIX", "UNREACHABLE_NUMBER", "UNREACHABLE_SUFFIX", "Fault",
-        "FaultKind", "Faults", "ManualClock", "OutboxMessage", "Sandbox", "SandboxServer",
+        "FaultKind", "Faults", "ManualClock", "OutboxMessage", "Sandbox", "SandboxServer", "DEFAULT_API_KEY",
+        "ServerLimits",
     }  # fmt: skip
 
 

@@ -3,6 +3,7 @@
 - ``_demo``: ``demo``, the PIN life cycle against the in-process sandbox;
 - ``_sandbox``: ``sandbox``, the sandbox over HTTP;
 - ``_pins``: ``send``, ``resend``, ``verify``, ``status``;
+- ``_manage``: ``applications`` and ``templates`` (list, create, get, update);
 - ``_bulk``: ``bulk``, a CSV file with a journal that makes reruns safe.
 
 Each registers its parsers and sets ``run(args, out, err) -> exit code`` on them.
@@ -17,7 +18,8 @@ from typing import TextIO
 
 from .._exceptions import InfobipError
 from .._version import __version__
-from . import _bulk, _demo, _pins, _sandbox
+from . import _bulk, _demo, _manage, _pins, _sandbox
+from ._common import print_error
 
 __all__ = ["build_parser", "main"]
 
@@ -30,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     _demo.add_parser(commands)
     _sandbox.add_parser(commands)
     _pins.add_parsers(commands)
+    _manage.add_parsers(commands)
     _bulk.add_parser(commands)
     return parser
 
@@ -42,7 +45,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     try:
         return int(args.run(args, out, err))
     except InfobipError as error:
-        err.write(f"infobip-2fa: {type(error).__name__}: {error}\n")
+        print_error(error, args, err)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -1,15 +1,7 @@
 """``infobip-2fa bulk``: send a PIN to every row of a CSV file, with a journal that makes reruns safe.
 
-The ``--out`` file is the journal, one JSON object per line, appended and flushed as things happen:
-
-- ``{"index": 7, "line": 9, "to": "41793026727", "status": "taken"}`` just before row 7 (file line 9) is sent;
-- then ``"status": "sent"`` with ``"pinId"``, or ``"status": "failed"`` with ``"error"``; a failure after which
-  the PIN may still have gone out (5xx, timeout, dropped connection) is ``"status": "unknown"``.
-
-A rerun of the same command reads the journal first and skips every row that was sent, and every row whose fate
-is unknown (a row "taken" with no outcome, after a crash, is unknown too): nobody is texted twice. Failed rows are
-tried again. ``--retry-unknown`` sends the unknown rows as well, once you have checked they did not arrive.
-The first Ctrl-C stops taking rows and lets the sends in flight finish and be journaled; a second one stops at once.
+The journal's lines, the rerun rules and the exit codes are in ``_journal``. The first Ctrl-C stops taking rows
+and lets the sends in flight finish and be journaled; a second one stops at once.
 """
 
 from __future__ import annotations
@@ -18,7 +10,6 @@ import argparse
 import asyncio
 import contextlib
 import csv
-import json
 import signal
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,20 +17,41 @@ from typing import Any, TextIO
 
 from .._bulk import SendPinRequest
 from .._client import TwoFactorClient
-from .._exceptions import ApiError, InfobipError, InvalidRequestError
+from .._exceptions import InvalidRequestError
+from .._journal import FAILED, NEW, NOT_SENT, STATES, TAKEN, UNKNOWN, Journal, Tally, outcome
 from ._common import add_connection_options
+from ._progress import Progress
 
-__all__ = ["add_parser", "run_bulk"]
+__all__ = ["add_parser", "add_rate_options", "read_rows", "run_bulk"]
 
-# Journal states per CSV row, one byte each (a million rows cost a megabyte).
-NEW, SENT, FAILED, UNKNOWN, TAKEN = 0, 1, 2, 3, 4
-_STATES = {"sent": SENT, "failed": FAILED, "unknown": UNKNOWN, "taken": TAKEN}
+# Exit codes and their meaning, for --help.
+EXIT_CODES = (
+    "exit status (for the whole journal, not only this run): 0 every row sent; 1 could not run; 3 some rows failed "
+    "or were not sent; 4 some rows of unknown fate held back (check them, then --retry-unknown); 130 interrupted "
+    "before every row was tried"
+)
+
+
+def add_rate_options(command: argparse.ArgumentParser) -> None:
+    """``--rate`` and ``--burst``, shared with the distributed commands."""
+    command.add_argument(
+        "--rate",
+        type=float,
+        help="requests per second on average; after a quiet start up to --burst requests may go at once, so the "
+        "first second can see up to rate + burst",
+    )
+    command.add_argument(
+        "--burst",
+        type=float,
+        help="how many requests may go at once after a quiet spell (default: one second's worth, the rate itself); "
+        "1 spaces every request 1/rate apart",
+    )
 
 
 def add_parser(commands: Any) -> None:
     """Register ``bulk``."""
     bulk = commands.add_parser(
-        "bulk", help="send a PIN to every row of a CSV file; rerunning resumes without texting twice"
+        "bulk", help="send a PIN to every row of a CSV file; rerunning resumes without texting twice", epilog=EXIT_CODES
     )
     add_connection_options(bulk, json_output=False)
     bulk.add_argument("--in", dest="input", required=True, metavar="CSV", help="a CSV file with a 'to' column")
@@ -47,9 +59,14 @@ def add_parser(commands: Any) -> None:
     bulk.add_argument("--message-id", required=True, help="the message template's id")
     bulk.add_argument("--out", required=True, metavar="JSONL", help="the results, and the journal reruns resume from")
     bulk.add_argument("--channel", choices=("sms", "voice"), default="sms", help="how to send the PINs (default sms)")
-    bulk.add_argument("--rate", type=float, help="at most this many requests per second")
+    add_rate_options(bulk)
     bulk.add_argument("--concurrency", type=int, default=50, help="sends in flight at once (default 50)")
-    bulk.add_argument("--retry-unknown", action="store_true", help="also send rows that may have been sent before")
+    bulk.add_argument(
+        "--retry-unknown", action="store_true", help="also send rows that may have been sent before (check first)"
+    )
+    bulk.add_argument(
+        "--retry-not-sent", action="store_true", help="also send again rows the service answered but did not send"
+    )
     bulk.set_defaults(run=run)
 
 
@@ -58,27 +75,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return asyncio.run(run_bulk(args, out, err))
 
 
-def _read_journal(path: Path, rows: int) -> tuple[bytearray, dict[int, str]]:
-    """Each row's last state in the journal, and the number each row was sent to (to notice a changed input)."""
-    states = bytearray(rows)
-    numbers: dict[int, str] = {}
-    if not path.exists():
-        return states, numbers
-    with path.open(encoding="utf-8") as journal:
-        for line in journal:
-            try:
-                entry = json.loads(line)
-                index, state = int(entry["index"]), _STATES[entry["status"]]
-            except (ValueError, KeyError, TypeError):
-                continue  # a line cut short by a crash
-            if 0 <= index < rows:
-                states[index] = state
-                if entry.get("to"):
-                    numbers[index] = entry["to"]
-    return states, numbers
-
-
-def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+def read_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
     """(file line number, row) for each data row of the CSV file, read lazily."""
     with path.open(newline="", encoding="utf-8-sig") as source:
         reader = csv.DictReader(source)
@@ -88,152 +85,135 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
             yield reader.line_num, row
 
 
-class _Progress:
-    """A rich progress bar (rate and ETA) when rich is installed, else a plain line every second or so."""
-
-    def __init__(self, total: int, out: TextIO) -> None:
-        self.total, self.out = total, out
-        self._bar: Any = None
-        self._last = 0.0
-        try:
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TaskProgressColumn,
-                TextColumn,
-                TimeRemainingColumn,
-            )
-        except ImportError:
-            return
-        self._bar = Progress(
-            TextColumn("sending"), BarColumn(), MofNCompleteColumn(), TaskProgressColumn(),
-            TextColumn("{task.fields[rate]:.0f}/s"), TimeRemainingColumn(), transient=True,
-        )  # fmt: skip
-        self._task = self._bar.add_task("bulk", total=total, rate=0.0)
-
-    def __enter__(self) -> _Progress:
-        self._started = asyncio.get_running_loop().time()
-        if self._bar is not None:
-            self._bar.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._bar is not None:
-            self._bar.stop()
-
-    def update(self, done: int) -> None:
-        now = asyncio.get_running_loop().time()
-        rate = done / max(now - self._started, 1e-9)
-        if self._bar is not None:
-            self._bar.update(self._task, completed=done, rate=rate)
-        elif now - self._last >= 1.0 or done == self.total:
-            self._last = now
-            self.out.write(f"  {done}/{self.total} rows, {rate:.0f}/s\n")
-            self.out.flush()
+def row_request(row: dict[str, str], args: argparse.Namespace) -> tuple[str, SendPinRequest]:
+    """The number of a CSV row, and its send: the other columns fill the template's placeholders."""
+    to = (row.get("to") or "").strip()
+    placeholders = {key: value for key, value in row.items() if key != "to" and key is not None and value}
+    request = SendPinRequest(
+        args.application_id, args.message_id, to, placeholders=placeholders or None, channel=args.channel
+    )
+    return to, request
 
 
 async def run_bulk(args: Any, out: TextIO, err: TextIO) -> int:
-    """The ``bulk`` command; returns the exit code (0: every row sent; 2: some failed or are unknown)."""
+    """The ``bulk`` command; returns the exit code (see ``_journal``)."""
     # Plain blocking file I/O throughout: one short line at a time, in a command that owns its event loop.
-    source, journal_path = Path(args.input), Path(args.out)
+    source = Path(args.input)
     if not source.exists():  # noqa: ASYNC240
         raise SystemExit(f"infobip-2fa: error: no such file: {source}")
-    total = sum(1 for _ in _rows(source))
-    states, numbers = _read_journal(journal_path, total)
+    total = sum(1 for _ in read_rows(source))
+    journal = Journal(Path(args.out))
+    state = journal.read(total)
+    states = state.states
     redo = {FAILED, NEW} | ({UNKNOWN, TAKEN} if args.retry_unknown else set())
-    to_send = sum(1 for state in states if state in redo)
-    skipped_sent = sum(1 for state in states if state == SENT)
-    skipped_unknown = sum(1 for state in states if state in (UNKNOWN, TAKEN)) if not args.retry_unknown else 0
+    redo |= {NOT_SENT} if args.retry_not_sent else set()
+    before = Tally.of(states)
+    to_send = sum(1 for row_state in states if row_state in redo)
 
     stopping = asyncio.Event()
     pending: dict[int, tuple[int, int, str]] = {}  # run index -> (row index, line, to)
-    counts = {"sent": 0, "failed": 0, "unknown": 0}
+    this_run = Tally()
     bad_rows: list[str] = []
 
-    with journal_path.open("a", encoding="utf-8") as journal:  # noqa: ASYNC230
-
-        def write(entry: dict[str, Any]) -> None:
-            journal.write(json.dumps(entry) + "\n")
-            journal.flush()
+    with journal:
 
         def requests() -> Iterator[SendPinRequest]:
             run_index = 0
-            for index, (line, row) in enumerate(_rows(source)):
+            for index, (line, row) in enumerate(read_rows(source)):
                 if stopping.is_set():
                     return
                 if states[index] not in redo:
                     continue
-                to = (row.get("to") or "").strip()
-                if index in numbers and numbers[index] != to:
+                to, request = row_request(row, args)
+                if index in state.numbers and state.numbers[index] != to:
                     raise SystemExit(
                         f"infobip-2fa: error: line {line} of {source} now holds {to!r}, but the journal "
-                        f"{journal_path} has {numbers[index]!r} for it: the input changed; use a new --out file"
+                        f"{journal.path} has {state.numbers[index]!r} for it: the input changed; use a new --out file"
                     )
-                placeholders = {k: v for k, v in row.items() if k != "to" and k is not None and v}
                 pending[run_index] = (index, line, to)
                 run_index += 1
-                write({"index": index, "line": line, "to": to, "status": "taken"})
-                yield SendPinRequest(
-                    args.application_id, args.message_id, to, placeholders=placeholders or None, channel=args.channel
-                )
+                yield request
+
+        journaled: set[int] = set()
+
+        def taken(run_index: int, request: SendPinRequest) -> None:
+            if run_index in journaled:  # once per row: retries after a 429 go out under the same line
+                return
+            journaled.add(run_index)
+            index, line, to = pending[run_index]
+            states[index] = TAKEN
+            journal.write({"index": index, "line": line, "to": to, "status": "taken"})
 
         loop = asyncio.get_running_loop()
         main_task = asyncio.current_task()
+        progress = Progress(to_send, err, what="rows")
 
         def interrupt() -> None:
             if stopping.is_set() and main_task is not None:
                 main_task.cancel()  # a second Ctrl-C: stop now
             stopping.set()
-            err.write("\nstopping: finishing the sends in flight (Ctrl-C again to stop at once)\n")
+            progress.note("stopping: finishing the sends in flight (Ctrl-C again to stop at once)")
 
         with contextlib.suppress(NotImplementedError, RuntimeError):  # not on this platform or thread
             loop.add_signal_handler(signal.SIGINT, interrupt)
         try:
             async with TwoFactorClient(args.api_key, args.base_url) as client:
-                with _Progress(to_send, err) as progress:
+                with progress:
                     results = client.send_many(
-                        requests(), concurrency=args.concurrency, rate=args.rate,
-                        on_progress=lambda done, *_: progress.update(done),
+                        requests(), concurrency=args.concurrency, rate=args.rate, burst=args.burst,
+                        on_progress=lambda done, *_: progress.update(done), before_send=taken,
                     )  # fmt: skip
                     async for result in results:
                         index, line, to = pending.pop(result.index)
-                        entry: dict[str, Any] = {"index": index, "line": line, "to": to}
-                        if result.result is not None:
-                            entry.update(status="sent", pinId=result.result.pin_id)
-                            counts["sent"] += 1
-                        else:
-                            assert result.error is not None
-                            status = "unknown" if result.error.maybe_sent else "failed"
-                            entry.update(status=status, error=_describe(result.error))
-                            counts[status] += 1
-                            if isinstance(result.error, InvalidRequestError):
-                                bad_rows.append(f"  line {line}: {result.error}")
-                        write(entry)
+                        journaled.discard(result.index)
+                        entry = outcome(index, line, to, result=result.result, error=result.error)
+                        journal.write(entry)
+                        states[index] = STATES[entry["status"]]
+                        this_run.count(entry["status"])
+                        if isinstance(result.error, InvalidRequestError):
+                            bad_rows.append(f"  line {line}: {result.error}")
         finally:
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.remove_signal_handler(signal.SIGINT)
 
-    out.write(
-        f"{counts['sent']} sent, {counts['failed']} failed, {counts['unknown']} unknown (may have been sent); "
-        f"skipped {skipped_sent} already sent and {skipped_unknown} of unknown fate from earlier runs. "
-        f"Journal: {journal_path}\n"
-    )
+    after = Tally.of(states)
+    interrupted = stopping.is_set()
+    write_summary(out, this_run=this_run, before=before, after=after, journal=journal.path, bad_rows=bad_rows,
+                  interrupted=interrupted)  # fmt: skip
+    return after.exit_code(interrupted=interrupted)
+
+
+def write_summary(
+    out: TextIO,
+    *,
+    this_run: Tally | None,
+    before: Tally | None,
+    after: Tally,
+    journal: Path,
+    bad_rows: list[str],
+    interrupted: bool,
+) -> None:
+    """The summary ``bulk`` and ``bulk-report`` print: this run, the whole journal, and what to do next."""
+    if this_run is not None and before is not None:
+        out.write(
+            f"This run: {this_run.line()}; skipped {before.sent} already sent, "
+            f"{before.unknown} of unknown fate and {before.not_sent} not sent from earlier runs.\n"
+        )
+    out.write(f"Journal {journal}: {after.line()}.\n")
     if bad_rows:
         out.write(f"{len(bad_rows)} rows could not be sent as they are:\n" + "\n".join(bad_rows[:50]) + "\n")
         if len(bad_rows) > 50:
             out.write(f"  ... and {len(bad_rows) - 50} more (see the journal)\n")
-    if skipped_unknown or counts["unknown"]:
+    if after.unknown:
         out.write(
-            "Rows of unknown fate are not sent again; check them, then rerun with --retry-unknown to send them.\n"
+            "Rows of unknown fate may have been sent and are not sent again; check them, then rerun with "
+            "--retry-unknown to send them.\n"
         )
-    if stopping.is_set():
+    if after.not_sent:
+        out.write(
+            "Rows not sent were answered MESSAGE_NOT_SENT (the number lookup found them unreachable); rerun with "
+            "--retry-not-sent to try them again.\n"
+        )
+    if interrupted:
         out.write("Stopped early: run the same command again to send the rest.\n")
-    return 0 if counts["failed"] == counts["unknown"] == 0 and not stopping.is_set() else 2
-
-
-def _describe(error: InfobipError) -> dict[str, Any]:
-    described: dict[str, Any] = {"type": type(error).__name__, "message": str(error)}
-    if isinstance(error, ApiError):
-        described["status"] = error.status_code
-    return described
+    out.flush()

@@ -9,7 +9,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TextIO
 
 from .._client import TwoFactorClient
-from ._common import add_connection_options, show
+from .._models import PinSent
+from ._common import EXIT_CODES, add_application_id, add_connection_options, add_message_id, print_line, show
 
 __all__ = ["add_parsers"]
 
@@ -38,10 +39,10 @@ def _flag(text: str) -> bool:
 
 def add_parsers(commands: Any) -> None:
     """Register ``send``, ``resend``, ``verify`` and ``status``."""
-    send = commands.add_parser("send", help="send a PIN by SMS, voice or e-mail")
+    send = commands.add_parser("send", help="send a PIN by SMS, voice or e-mail", epilog=EXIT_CODES)
     add_connection_options(send)
-    send.add_argument("--application-id", required=True, help="the 2FA application's id")
-    send.add_argument("--message-id", required=True, help="the message template's id")
+    add_application_id(send)
+    add_message_id(send)
     send.add_argument("--to", required=True, help="phone number (or e-mail address with --channel email)")
     send.add_argument("--from", dest="sender", help="sender id overriding the template's")
     send.add_argument("--channel", choices=_CHANNELS, default="sms", help="how to send the PIN (default sms)")
@@ -49,22 +50,22 @@ def add_parsers(commands: Any) -> None:
     send.add_argument("--no-number-lookup", action="store_true", help="send with ncNeeded=false")
     send.set_defaults(run=run)
 
-    resend = commands.add_parser("resend", help="send the same PIN again")
+    resend = commands.add_parser("resend", help="send the same PIN again", epilog=EXIT_CODES)
     add_connection_options(resend)
     resend.add_argument("pin_id", help="the pinId the send answered")
     resend.add_argument("--channel", choices=_CHANNELS, default="sms", help="how to send the PIN (default sms)")
     resend.add_argument("--placeholder", action="append", metavar="KEY=VALUE", help="fill {{KEY}} in the template")
     resend.set_defaults(run=run)
 
-    verify = commands.add_parser("verify", help="verify a PIN (exit 3 when it is not verified)")
+    verify = commands.add_parser("verify", help="verify a PIN (exit 3 when it is not verified)", epilog=EXIT_CODES)
     add_connection_options(verify)
     verify.add_argument("pin_id", help="the pinId the send answered")
     verify.add_argument("pin", help="the PIN the user typed")
     verify.set_defaults(run=run)
 
-    status = commands.add_parser("status", help="show verification status of a phone number")
+    status = commands.add_parser("status", help="show verification status of a phone number", epilog=EXIT_CODES)
     add_connection_options(status)
-    status.add_argument("--application-id", required=True, help="the 2FA application's id")
+    add_application_id(status)
     status.add_argument("--msisdn", required=True, help="the phone number")
     status.add_argument("--verified", type=_flag, help="only entries verified (true) or not (false)")
     status.add_argument("--sent", type=_flag, help="only entries sent (true) or not (false)")
@@ -107,7 +108,12 @@ async def run_pin_command(args: argparse.Namespace, out: TextIO) -> int:
             result = await client.verification_status(
                 args.application_id, msisdn=args.msisdn, verified=args.verified, sent=args.sent
             )
+    if args.command == "status" and not result and not args.json:
+        print_line(out, f"no verifications of {args.msisdn} under application {args.application_id}")
+        return 0
     show(result, args, out)
     if args.command == "verify" and not result.verified:
         return 3  # a wrong or expired PIN: a clear answer, but not a success
+    if isinstance(result, PinSent) and not result.message_sent:
+        return 4  # answered, but not sent: MESSAGE_NOT_SENT
     return 0

@@ -1,15 +1,64 @@
-"""``infobip-2fa sandbox``: serve the sandbox 2FA API over HTTP until interrupted."""
+"""``infobip-2fa sandbox``: serve the sandbox 2FA API over HTTP until interrupted.
+
+``--demo`` creates an application and a template at start and prints what to export so that the other commands
+run as written; ``--json`` prints one JSON line once ready (for scripts); ``--fault-rate`` injects faults so that
+clients in any language can test their retry code against it.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import secrets
 from typing import Any, TextIO
 
-from .._config import API_KEY_ENV, BASE_URL_ENV
-from ._common import print_line
+from .._config import API_KEY_ENV, BASE_URL_ENV, is_loopback
+from ._common import APPLICATION_ID_ENV, MESSAGE_ID_ENV, print_line
 
-__all__ = ["add_parser"]
+__all__ = ["add_parser", "parse_fault_rates"]
+
+FAULT_HELP = (
+    "inject faults into a share of the requests, e.g. 429=0.1,500=0.01: comma-separated KIND=PROBABILITY, where "
+    "KIND is 429 or 429:SECONDS (with Retry-After), a 5xx status (500, 502, 503, 504), html, malformed, drop, or "
+    "slow:SECONDS; add :after to 5xx, html or drop to spoil the answer after the request was carried out"
+)
+
+
+def parse_fault_rates(text: str) -> list[tuple[Any, float]]:
+    """``"429=0.1,500:after=0.01"`` -> [(Fault, probability), ...]; argparse-friendly errors."""
+    from ..sandbox import Fault
+
+    faults = []
+    for item in (part.strip() for part in text.split(",") if part.strip()):
+        kind, sep, probability = item.partition("=")
+        try:
+            share = float(probability)
+        except ValueError:
+            share = -1.0
+        if not sep or not 0.0 <= share <= 1.0:
+            raise argparse.ArgumentTypeError(f"{item!r}: write KIND=PROBABILITY with a probability from 0 to 1")
+        name, _, argument = kind.partition(":")
+        after = argument == "after"
+        try:
+            if name == "429":
+                fault = Fault.rate_limit(float(argument) if argument else None)
+            elif name.isdigit() and 500 <= int(name) <= 599 and argument in ("", "after"):
+                fault = Fault.server_error(int(name), after_processing=after)
+            elif name == "html" and argument in ("", "after"):
+                fault = Fault.html(after_processing=after)
+            elif name == "drop" and argument in ("", "after"):
+                fault = Fault.drop(after_processing=after)
+            elif name == "malformed" and not argument:
+                fault = Fault.malformed()
+            elif name == "slow" and argument:
+                fault = Fault.slow(float(argument))
+            else:
+                raise ValueError(kind)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{kind!r} is not a fault kind: {FAULT_HELP}") from None
+        faults.append((fault, share))
+    return faults
 
 
 def add_parser(commands: Any) -> None:
@@ -17,7 +66,14 @@ def add_parser(commands: Any) -> None:
     command = commands.add_parser("sandbox", help="serve the sandbox 2FA API over HTTP")
     command.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1)")
     command.add_argument("--port", type=int, default=8080, help="the port to listen on; 0 picks a free one")
-    command.add_argument("--api-key", default="sandbox-key", help="the API key clients must send")
+    command.add_argument(
+        "--api-key",
+        help="the API key clients must send (default: sandbox-key on loopback; off loopback a random key, printed)",
+    )
+    command.add_argument("--demo", action="store_true", help="create an application and a template at start")
+    command.add_argument("--json", action="store_true", help="print one JSON line once ready, for scripts")
+    command.add_argument("--fault-rate", type=parse_fault_rates, help=FAULT_HELP)
+    command.add_argument("--seed", type=int, help="seed for --fault-rate, to make the faults repeatable")
     command.set_defaults(run=run)
 
 
@@ -28,14 +84,46 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 async def serve(args: argparse.Namespace, out: TextIO) -> int:
     """Serve the sandbox over HTTP until cancelled."""
-    from ..sandbox import Sandbox
+    from ..sandbox import DEFAULT_API_KEY, Sandbox
 
-    sandbox = Sandbox(api_keys=(args.api_key,))
+    key = args.api_key or (DEFAULT_API_KEY if is_loopback(args.host) else secrets.token_urlsafe(24))
+    sandbox = Sandbox(api_keys=(key,), seed=args.seed)
+    for fault, share in args.fault_rate or ():
+        sandbox.faults.rate(fault, share)
     async with sandbox.serve(args.host, args.port) as server:
-        print_line(out, f"Sandbox 2FA API listening on {server.base_url}")
-        print_line(out, f"  {BASE_URL_ENV}={server.base_url}")
-        print_line(out, f"  {API_KEY_ENV}={server.api_key}")
-        print_line(out, f"  delivered messages: GET {server.base_url}/sandbox/outbox")
-        print_line(out, "Press Ctrl-C to stop.")
+        ready: dict[str, Any] = {"base_url": server.base_url, "api_key": server.api_key}
+        if args.demo:
+            ready.update(await _demo_resources(sandbox))
+        if args.json:
+            print_line(out, json.dumps(ready))
+        else:
+            _describe(ready, args, out)
         await asyncio.Event().wait()
     return 0
+
+
+async def _demo_resources(sandbox: Any) -> dict[str, str]:
+    async with sandbox.client() as client:
+        application = await client.applications.create(name="Demo")
+        template = await client.templates.create(
+            application.application_id, message_text="Your demo code is {{pin}}", pin_type="NUMERIC", pin_length=6
+        )
+    return {"application_id": application.application_id, "message_id": template.message_id}
+
+
+def _describe(ready: dict[str, Any], args: argparse.Namespace, out: TextIO) -> None:
+    print_line(out, f"Sandbox 2FA API listening on {ready['base_url']} (Ctrl-C to stop)")
+    if not is_loopback(args.host) and not args.api_key:
+        print_line(out, f"Listening off loopback: clients need the generated key {ready['api_key']}")
+    exports = [f"{BASE_URL_ENV}={ready['base_url']}", f"{API_KEY_ENV}={ready['api_key']}"]
+    if "application_id" in ready:
+        exports += [f"{APPLICATION_ID_ENV}={ready['application_id']}", f"{MESSAGE_ID_ENV}={ready['message_id']}"]
+        print_line(out, "Created a demo application and SMS/voice template. For the other commands, run:")
+    else:
+        print_line(out, "For the other commands, run:")
+    print_line(out, f"  export {' '.join(exports)}")
+    print_line(out, f"Delivered messages: GET {ready['base_url']}/sandbox/outbox")
+    if args.fault_rate:
+        print_line(
+            out, f"Injecting faults: {', '.join(f'{fault.kind.value} {share:g}' for fault, share in args.fault_rate)}"
+        )

@@ -31,13 +31,16 @@ from typing import Any
 import httpx
 
 from .._client import TwoFactorClient
+from .._config import is_loopback
 from ._app import SandboxApp
 from ._faults import ConnectionDropped, ConnectionRefused, Fault, FaultKind, Faults
 from ._pins import UNKNOWN_SUFFIX, UNREACHABLE_SUFFIX
+from ._server import ServerLimits
 from ._service import Service
 from ._store import OutboxMessage
 
 __all__ = [
+    "DEFAULT_API_KEY",
     "SANDBOX_BASE_URL",
     "UNKNOWN_NUMBER",
     "UNKNOWN_SUFFIX",
@@ -50,8 +53,11 @@ __all__ = [
     "OutboxMessage",
     "Sandbox",
     "SandboxServer",
+    "ServerLimits",
 ]
 
+#: The key a Sandbox accepts unless given others; refused off loopback.
+DEFAULT_API_KEY = "sandbox-key"
 #: The base URL sandbox clients use in-process; nothing is resolved or connected.
 SANDBOX_BASE_URL = "https://sandbox.infobip-2fa.invalid"
 #: A phone number the sandbox's number lookup finds not reachable.
@@ -103,7 +109,7 @@ class Sandbox:
     def __init__(
         self,
         *,
-        api_keys: Iterable[str] = ("sandbox-key",),
+        api_keys: Iterable[str] = (DEFAULT_API_KEY,),
         clock: Callable[[], float] | None = None,
         sleep: Callable[[float], Awaitable[None]] | None = None,
         seed: int | None = None,
@@ -144,17 +150,31 @@ class Sandbox:
         return TwoFactorClient(**kwargs)
 
     @asynccontextmanager
-    async def serve(self, host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[SandboxServer]:
-        """Serve the sandbox over HTTP while the block runs (``port=0`` picks a free port)."""
-        from ._server import start_server
+    async def serve(
+        self, host: str = "127.0.0.1", port: int = 0, *, limits: ServerLimits | None = None
+    ) -> AsyncIterator[SandboxServer]:
+        """Serve the sandbox over HTTP while the block runs (``port=0`` picks a free port).
 
-        server = await start_server(self.asgi_app, host, port)
+        ``limits`` bound what one request may cost (``ServerLimits``: body and head sizes, how long a request may
+        take to arrive, how long an idle connection stays). Off loopback (``host="0.0.0.0"``, say) the well-known
+        key ``sandbox-key`` is refused, so that nobody on the network can use the sandbox or read its outbox
+        without the key you chose: build the Sandbox with ``api_keys=(...)``.
+        """
+        from ._server import Listener, ServerLimits
+
+        exposed = not is_loopback(host)
+        if exposed and DEFAULT_API_KEY in self.api_keys:
+            raise ValueError(
+                f"refusing to serve on {host} with the well-known key {DEFAULT_API_KEY!r}: anyone on the network "
+                "could use it; build the Sandbox with api_keys=(a key of your own,)"
+            )
+        listener = Listener(self.asgi_app, limits or ServerLimits(), exposed)
+        server = await listener.start(host, port)
         bound_host, bound_port = server.sockets[0].getsockname()[:2]
         try:
             yield SandboxServer(host=bound_host, port=bound_port, api_key=self.api_keys[0])
         finally:
-            server.close()
-            await server.wait_closed()
+            await listener.close()
 
 
 class SandboxServer:
@@ -167,8 +187,10 @@ class SandboxServer:
 
     @property
     def base_url(self) -> str:
-        """``http://host:port``, ready for TwoFactorClient(base_url=...)."""
-        host = f"[{self.host}]" if ":" in self.host else self.host
+        """``http://host:port``, ready for TwoFactorClient(base_url=...) on this machine (a server listening on
+        every address, 0.0.0.0 or ::, is reached through loopback)."""
+        host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(self.host, self.host)  # noqa: S104
+        host = f"[{host}]" if ":" in host else host
         return f"http://{host}:{self.port}"
 
     def __repr__(self) -> str:

@@ -75,13 +75,13 @@ class SandboxApp:
             return
         if scope["type"] != "http":
             return
-        body = b""
+        body = bytearray()
         while True:
             message = await receive()
             body += message.get("body", b"")
             if not message.get("more_body"):
                 break
-        status, headers, content = await self.handle(scope, body)
+        status, headers, content = await self.handle(scope, bytes(body))
         await send({"type": "http.response.start", "status": status, "headers": response_headers(headers, content)})
         await send({"type": "http.response.body", "body": content})
 
@@ -91,7 +91,14 @@ class SandboxApp:
         raw_path = scope.get("raw_path") or scope["path"].encode()
         path = raw_path.decode("latin-1").split("?", 1)[0]
         if path.startswith("/sandbox/"):
+            if scope.get("sandbox.exposed") and not self._authorized(scope):
+                failure = ApiFailure(401, "UNAUTHORIZED", "Invalid login details")
+                return failure.status, {}, json.dumps(failure.body).encode()
             return self._sandbox_route(method, path)
+        # As the service does: a trailing slash (Infobip's own SDKs send some) and the documented .json suffix.
+        path = path.removesuffix(".json")
+        if len(path) > 1:
+            path = path.removesuffix("/")
         fault = self.faults.pick(f"{method} {path}")
         if fault is not None:
             if fault.kind is FaultKind.SLOW:
@@ -106,11 +113,14 @@ class SandboxApp:
             return _fault_answer(fault)
         return answer
 
+    def _authorized(self, scope: Scope) -> bool:
+        headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]}
+        scheme, _, key = headers.get("authorization", "").partition(" ")
+        return scheme == "App" and key in self.api_keys
+
     def _process(self, method: str, path: str, scope: Scope, body: bytes) -> tuple[int, dict[str, str], bytes]:
         try:
-            headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]}
-            scheme, _, key = headers.get("authorization", "").partition(" ")
-            if scheme != "App" or key not in self.api_keys:
+            if not self._authorized(scope):
                 raise ApiFailure(401, "UNAUTHORIZED", "Invalid login details")
             handler, params = self._route(method, path)
             query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))

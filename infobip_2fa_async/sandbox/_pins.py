@@ -127,7 +127,8 @@ class Pins:
         answer: dict[str, Any] = {"pinId": pin.pin_id, "to": pin.to}
         delivered = True
         if channel == "sms":
-            delivered = number_lookup(pin.to) != "NC_DESTINATION_NOT_REACHABLE"
+            answer["ncStatus"] = number_lookup(pin.to)
+            delivered = answer["ncStatus"] != "NC_DESTINATION_NOT_REACHABLE"
             answer["smsStatus"] = "MESSAGE_SENT" if delivered else "MESSAGE_NOT_SENT"
         elif channel == "voice":
             answer["callStatus"] = "PENDING_ACCEPTED"

@@ -1,0 +1,191 @@
+"""The bulk journal: one JSON object per line, appended and flushed as things happen, the record that makes reruns
+safe. ``infobip-2fa bulk`` writes it as it sends; ``infobip-2fa bulk-report`` writes the same from a distributed
+campaign.
+
+Lines, per CSV row (``index`` counts data rows from 0, ``line`` is the file line):
+
+- ``{"index": 7, "line": 9, "to": "41793026727", "status": "taken"}``: written right before the request goes out,
+  after the rate limit, so a row left "taken" by a crash may have been sent, and nothing else is "taken";
+- then its outcome: ``"sent"`` (with ``pinId`` and the ``smsStatus``/``callStatus`` answered), ``"not_sent"`` (the
+  service answered but did not send it: number lookup found the number unreachable, ``MESSAGE_NOT_SENT``),
+  ``"failed"`` (refused: nothing was sent) or ``"unknown"`` (a 5xx, a timeout or a dropped connection: it may
+  have gone out).
+
+A rerun reads it first: a row's last well-formed line is its state. Sent rows are skipped; failed rows are tried
+again; unknown and taken rows are held back until ``--retry-unknown``; not-sent rows until ``--retry-not-sent``. A
+last line cut short by a crash is fenced off (a newline is added before anything else is appended), so it can never
+swallow the next line.
+
+Exit codes (``exit_code``), read from the whole journal, not only the last run:
+
+====  =====================================================================================
+0     every row was sent
+1     the command could not run (no API key, an unreadable file, the API refused the key, ...)
+2     usage error (argparse)
+3     some rows failed or were not sent, none is of unknown fate: a rerun tries the failed ones again
+4     some rows are of unknown fate (may have been sent) and are held back: check, then ``--retry-unknown``
+130   interrupted (Ctrl-C) before every row was tried: run the same command again to go on
+====  =====================================================================================
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import IO, Any
+
+import attrs
+
+from ._exceptions import ApiError, InfobipError
+from ._models import PinSent
+
+__all__ = [
+    "EXIT_ALL_SENT",
+    "EXIT_ERROR",
+    "EXIT_FAILED",
+    "EXIT_INTERRUPTED",
+    "EXIT_UNKNOWN",
+    "STATES",
+    "Journal",
+    "JournalState",
+    "Tally",
+    "outcome",
+]
+
+# Row states, one byte per row in memory (a million rows cost a megabyte).
+NEW, SENT, FAILED, UNKNOWN, TAKEN, NOT_SENT = 0, 1, 2, 3, 4, 5
+STATES = {"sent": SENT, "failed": FAILED, "unknown": UNKNOWN, "taken": TAKEN, "not_sent": NOT_SENT}
+
+EXIT_ALL_SENT, EXIT_ERROR, EXIT_FAILED, EXIT_UNKNOWN, EXIT_INTERRUPTED = 0, 1, 3, 4, 130
+
+
+def outcome(index: int, line: int, to: str, *, result: PinSent | None, error: InfobipError | None) -> dict[str, Any]:
+    """The journal line of a row's outcome: sent, not_sent, failed or unknown."""
+    entry: dict[str, Any] = {"index": index, "line": line, "to": to}
+    if result is not None:
+        entry["status"] = "sent" if result.message_sent else "not_sent"
+        entry["pinId"] = result.pin_id
+        for key, value in (("smsStatus", result.sms_status), ("callStatus", result.call_status),
+                           ("ncStatus", result.nc_status)):  # fmt: skip
+            if value is not None:
+                entry[key] = str(value)
+        return entry
+    assert error is not None
+    entry["status"] = "unknown" if error.maybe_sent else "failed"
+    described: dict[str, Any] = {"type": type(error).__name__, "message": str(error)}
+    if isinstance(error, ApiError):
+        described["status"] = error.status_code
+    entry["error"] = described
+    return entry
+
+
+@attrs.define
+class JournalState:
+    """What a journal says of each row: its state, and the number it was for (to notice a changed input)."""
+
+    states: bytearray
+    numbers: dict[int, str]
+
+
+@attrs.define
+class Tally:
+    """Rows by state, over the whole journal (after a run) and over this run alone."""
+
+    sent: int = 0
+    not_sent: int = 0
+    failed: int = 0
+    unknown: int = 0
+    untried: int = 0
+
+    def count(self, status: str) -> None:
+        """Count one outcome: "sent", "not_sent", "failed" or "unknown"."""
+        setattr(self, status, getattr(self, status) + 1)
+
+    @classmethod
+    def of(cls, states: Iterable[int]) -> Tally:
+        """Count a journal's row states."""
+        tally = cls()
+        for state in states:
+            if state == SENT:
+                tally.sent += 1
+            elif state == NOT_SENT:
+                tally.not_sent += 1
+            elif state == FAILED:
+                tally.failed += 1
+            elif state in (UNKNOWN, TAKEN):
+                tally.unknown += 1
+            else:
+                tally.untried += 1
+        return tally
+
+    def exit_code(self, *, interrupted: bool) -> int:
+        """The exit code the whole journal earns (see the module's table)."""
+        if interrupted and self.untried:
+            return EXIT_INTERRUPTED
+        if self.unknown:
+            return EXIT_UNKNOWN
+        if self.failed or self.not_sent or self.untried:
+            return EXIT_FAILED
+        return EXIT_ALL_SENT
+
+    def line(self) -> str:
+        """``"298 sent, 1 not sent, 2 failed, 0 unknown"``."""
+        text = f"{self.sent} sent, {self.not_sent} not sent, {self.failed} failed, {self.unknown} unknown"
+        return text + (f", {self.untried} not tried yet" if self.untried else "")
+
+
+class Journal:
+    """A journal file: read it, then append to it one flushed line at a time."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._file: IO[str] | None = None
+
+    def read(self, rows: int) -> JournalState:
+        """Each of ``rows`` rows' last state in the journal (NEW when it has none)."""
+        state = JournalState(bytearray(rows), {})
+        if not self.path.exists():
+            return state
+        with self.path.open(encoding="utf-8", errors="replace") as lines:
+            for text in lines:
+                try:
+                    entry = json.loads(text)
+                    index, status = int(entry["index"]), STATES[entry["status"]]
+                except (ValueError, KeyError, TypeError, RecursionError):
+                    continue  # a line cut short by a crash, or not ours
+                if 0 <= index < rows:
+                    state.states[index] = status
+                    if isinstance(entry.get("to"), str):
+                        state.numbers[index] = entry["to"]
+        return state
+
+    def __enter__(self) -> Journal:
+        self._file = self.path.open("a", encoding="utf-8")
+        if self._torn():
+            self._file.write("\n")  # fence a line a crash cut short, so the next line stands on its own
+            self._file.flush()
+        return self
+
+    def _torn(self) -> bool:
+        try:
+            size = self.path.stat().st_size
+        except OSError:
+            return False
+        if size == 0:
+            return False
+        with self.path.open("rb") as raw:
+            raw.seek(-1, os.SEEK_END)
+            return raw.read(1) != b"\n"
+
+    def __exit__(self, *exc: object) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    def write(self, entry: dict[str, Any]) -> None:
+        """Append one line and flush it: a process killed after this call has it on disk."""
+        assert self._file is not None, "open the journal with `with journal:` first"
+        self._file.write(json.dumps(entry) + "\n")
+        self._file.flush()
