@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -15,23 +14,13 @@ from infobip_2fa_async import ApplicationConfiguration
 from infobip_2fa_async._cli import main
 from infobip_2fa_async.sandbox import Sandbox
 
+from .clitools import run_cli
+
 SCRIPT = Path(sys.executable).with_name("infobip-2fa")
 
 
-async def _run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
-    """Run the command as a subprocess without blocking the loop that serves the sandbox."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "infobip_2fa_async", *args,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, stdin=asyncio.subprocess.DEVNULL,
-        env={**os.environ, **(env or {})},
-    )  # fmt: skip
-    out, err = await asyncio.wait_for(process.communicate(), timeout=60)
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
-
-
 async def test_demo_runs_as_a_subprocess_and_exits_0() -> None:
-    code, out, err = await _run("demo")
+    code, out, err = await run_cli("demo")
     assert code == 0, err
     assert "Summary: 7 of 7 checks passed" in out
     assert "Verified a wrong PIN: verified=False, pin_error=WRONG_PIN, attempts left=2" in out
@@ -62,7 +51,7 @@ async def test_send_verify_and_status_against_a_served_sandbox() -> None:
             )
             template = await client.templates.create(app.application_id, message_text="{{pin}}", pin_type="NUMERIC")
 
-        code, out, err = await _run(
+        code, out, err = await run_cli(
             "send", "--application-id", app.application_id, "--message-id", template.message_id,
             "--to", "+41 79 302 67 27", "--json", env=env,
         )  # fmt: skip
@@ -71,15 +60,15 @@ async def test_send_verify_and_status_against_a_served_sandbox() -> None:
         assert sent["to"] == "41793026727"
         assert sent["smsStatus"] == "MESSAGE_SENT"
 
-        code, out, _ = await _run("verify", sent["pinId"], "wrong", "--json", env=env)
+        code, out, _ = await run_cli("verify", sent["pinId"], "wrong", "--json", env=env)
         assert code == 3
         assert json.loads(out)["pinError"] == "WRONG_PIN"
 
-        code, out, err = await _run("verify", sent["pinId"], sandbox.last_pin("41793026727"), env=env)
+        code, out, err = await run_cli("verify", sent["pinId"], sandbox.last_pin("41793026727"), env=env)
         assert code == 0, err
         assert "verified=True" in out
 
-        code, out, err = await _run(
+        code, out, err = await run_cli(
             "status", "--application-id", app.application_id, "--msisdn", "41793026727", "--json", env=env
         )
         assert code == 0, err
@@ -89,7 +78,7 @@ async def test_send_verify_and_status_against_a_served_sandbox() -> None:
 async def test_errors_print_one_clear_line_and_exit_non_zero() -> None:
     sandbox = Sandbox()
     async with sandbox.serve() as server:
-        code, out, err = await _run(
+        code, out, err = await run_cli(
             "verify", "NO-SUCH-PIN", "1234", "--base-url", server.base_url, "--api-key", "sandbox-key"
         )
     assert code == 1
@@ -99,7 +88,7 @@ async def test_errors_print_one_clear_line_and_exit_non_zero() -> None:
 
 
 async def test_a_missing_key_is_a_clear_error() -> None:
-    code, _, err = await _run("verify", "P", "1", env={"INFOBIP_API_KEY": ""})
+    code, _, err = await run_cli("verify", "P", "1", env={"INFOBIP_API_KEY": ""})
     assert code == 1
     assert "INFOBIP_API_KEY" in err
 

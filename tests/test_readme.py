@@ -127,3 +127,41 @@ async def test_each_fragment_runs_against_the_sandbox(index: int, monkeypatch: p
         await namespace["_fragment"]()
         if "await " in fragment and "TwoFactorClient(" not in fragment:
             assert counting.count > before, "the fragment awaits calls but none reached the sandbox"
+
+
+CLI_BLOCK = next(
+    block
+    for block in re.findall(r"```bash\n(.*?)```", README.read_text(), flags=re.DOTALL)
+    if "infobip-2fa applications list" in block
+)
+
+
+async def test_the_cli_section_runs_as_written_from_a_fresh_sandbox_demo() -> None:
+    """Each line of the README's CLI block, in order, against ``infobip-2fa sandbox --demo``: PIN_ID and PIN stand
+    for what ``send`` printed and what the sandbox delivered, as the README says; the exit status is 0 unless the
+    line's comment names another."""
+    import shlex
+
+    import httpx
+
+    from .clitools import demo_environment, run_cli, sandbox_command
+
+    async with sandbox_command("--demo") as ready:
+        env = demo_environment(ready)
+        pin_id = ""
+        commands = [line for line in CLI_BLOCK.splitlines() if line.strip()]
+        assert len(commands) >= 6
+        for line in commands:
+            command, _, comment = line.partition("#")
+            if "PIN" in command:
+                async with httpx.AsyncClient() as raw:
+                    outbox = (await raw.get(f"{ready['base_url']}/sandbox/outbox")).json()
+                pin = next(m["pin"] for m in reversed(outbox) if m["pinId"] == pin_id)
+                command = command.replace("PIN_ID", pin_id).replace(" PIN", f" {pin}")
+            words = shlex.split(command)
+            assert words[0] == "infobip-2fa"
+            code, out, err = await run_cli(*words[1:], env=env)
+            expected = int(re.search(r"exit (\d+)", comment)[1]) if "exit" in comment else 0  # type: ignore[index]
+            assert code == expected, f"{line!r} exited {code}: {err}"
+            if words[1] == "send" and code == 0:
+                pin_id = re.search(r"pinId=(\w+)", out)[1]  # type: ignore[index]

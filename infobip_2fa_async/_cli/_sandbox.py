@@ -88,12 +88,12 @@ async def serve(args: argparse.Namespace, out: TextIO) -> int:
 
     key = args.api_key or (DEFAULT_API_KEY if is_loopback(args.host) else secrets.token_urlsafe(24))
     sandbox = Sandbox(api_keys=(key,), seed=args.seed)
-    for fault, share in args.fault_rate or ():
-        sandbox.faults.rate(fault, share)
     async with sandbox.serve(args.host, args.port) as server:
         ready: dict[str, Any] = {"base_url": server.base_url, "api_key": server.api_key}
         if args.demo:
             ready.update(await _demo_resources(sandbox))
+        for fault, share in args.fault_rate or ():  # after the demo resources, which must not meet them
+            sandbox.faults.rate(fault, share)
         if args.json:
             print_line(out, json.dumps(ready))
         else:

@@ -55,8 +55,12 @@ def reason(status: int) -> bytes:
         return b"Unknown"
 
 
-async def _refuse(writer: asyncio.StreamWriter, refused: _Refused) -> None:
-    """Answer with an error in the legacy envelope and close: written raw, whatever state h11 is in."""
+async def _refuse(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, refused: _Refused) -> None:
+    """Answer with an error in the legacy envelope and close: written raw, whatever state h11 is in.
+
+    Then a lingering close, as nginx does: stop writing, and read and drop what the client is still sending for a
+    moment, so that the kernel does not reset the connection before the client has read the answer.
+    """
     body = json.dumps({"requestError": {"serviceException": {"messageId": refused.message_id,
                                                              "text": refused.text}}}).encode()  # fmt: skip
     head = b"HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % (
@@ -64,9 +68,14 @@ async def _refuse(writer: asyncio.StreamWriter, refused: _Refused) -> None:
         reason(refused.status),
         len(body),
     )
-    with contextlib.suppress(ConnectionError):
+    with contextlib.suppress(ConnectionError, asyncio.TimeoutError):
         writer.write(head + body)
         await writer.drain()
+        writer.write_eof()
+        async with time_limit(1.0):
+            for _ in range(256):  # at most 16 MB dropped
+                if not await reader.read(_READ_SIZE):
+                    break
 
 
 async def _read_request(
@@ -156,7 +165,7 @@ async def _serve_connection(
                 return
             connection.start_next_cycle()
     except _Refused as refused:
-        await _refuse(writer, refused)
+        await _refuse(reader, writer, refused)
     except (h11.RemoteProtocolError, h11.LocalProtocolError, ConnectionError):
         return
     finally:
