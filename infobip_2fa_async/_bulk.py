@@ -13,7 +13,7 @@ This module gets what it needs to send, the transport's ``call`` and the PIN pat
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable
 from typing import Any
 
 import attrs
@@ -28,7 +28,7 @@ from ._request import Call
 __all__ = ["BulkResult", "SendPinRequest", "send_many"]
 
 Progress = Callable[[int, "int | None", int, int], None]
-BeforeSend = Callable[[int, "SendPinRequest"], None]
+BeforeSend = Callable[[int, "SendPinRequest"], "Awaitable[None] | None"]
 
 
 @attrs.frozen

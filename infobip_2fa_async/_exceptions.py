@@ -17,7 +17,8 @@ The whole hierarchy::
     │   └── RequestMaybeSentError     read/write timeout, dropped connection: it may have been processed
     ├── ResponseDecodeError           a 2xx answer whose body is not the JSON the operation promises
     │   └── ResponseTooLargeError     a 2xx answer larger than the client's ``max_response_bytes``
-    └── DeadlineExceededError         the call's ``deadline`` ran out (``last_error`` is the failure before it)
+    ├── DeadlineExceededError         the call's ``deadline`` ran out (``last_error`` is the failure before it)
+    └── GateUnavailableError          a shared gate (Redis) could not be reached: nothing was sent
 
 An HTTP status with no class of its own (409, 422, ...) raises plain ``ApiError``.
 Messages never carry the API key or a PIN.
@@ -38,6 +39,7 @@ __all__ = [
     "BadRequestError",
     "ConfigurationError",
     "DeadlineExceededError",
+    "GateUnavailableError",
     "InfobipError",
     "InvalidRequestError",
     "NotFoundError",
@@ -251,3 +253,10 @@ class DeadlineExceededError(InfobipError):
         tried = f"after {attempts} attempt{'s' if attempts != 1 else ''}" if attempts else "before the first attempt"
         last = f"; the last failure: {last_error}" if last_error is not None else ""
         super().__init__(f"the deadline of {deadline:g} s for {method} {path} ran out {tried}{last}")
+
+
+class GateUnavailableError(InfobipError):
+    """A shared gate could not be asked (its Redis is down or unreachable) and fails closed, so the request was not
+    sent: ``maybe_sent`` is False. A gate built with ``fail_open=True`` lets requests through instead."""
+
+    maybe_sent = False

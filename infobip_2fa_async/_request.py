@@ -13,9 +13,12 @@ from ._options import NOT_GIVEN, DeadlineArg, TimeoutArg
 if TYPE_CHECKING:
     from ._gate import Gate
 
-__all__ = ["ApiRequest", "Call"]
+__all__ = ["ApiRequest", "BeforeSendHook", "Call"]
 
 T = TypeVar("T")
+
+#: Called right before an attempt goes out, after the gates; may be a coroutine function (a claim in Redis).
+BeforeSendHook = Callable[[], "Awaitable[None] | None"]
 
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 
@@ -54,5 +57,5 @@ class Call(Protocol):
         timeout: TimeoutArg = NOT_GIVEN,
         deadline: DeadlineArg = NOT_GIVEN,
         gate: Gate | None = None,
-        before_send: Callable[[], None] | None = None,
+        before_send: BeforeSendHook | None = None,
     ) -> Awaitable[T]: ...

@@ -43,7 +43,7 @@ from ._options import (
     check_deadline,
 )
 from ._protocol import BODY_SNIPPET, decode_response, encode_body, error_from_response
-from ._request import ApiRequest
+from ._request import ApiRequest, BeforeSendHook
 from ._retry import RetryDecision, RetryPolicy, decide
 
 __all__ = ["HttpTransport"]
@@ -105,7 +105,7 @@ class HttpTransport:
         timeout: TimeoutArg = NOT_GIVEN,
         deadline: DeadlineArg = NOT_GIVEN,
         gate: Gate | None = None,
-        before_send: Callable[[], None] | None = None,
+        before_send: BeforeSendHook | None = None,
     ) -> T:
         """Send the request, retrying as the policy allows, and return the parsed answer.
 
@@ -160,7 +160,7 @@ class _Attempt(Generic[T]):
         timeout: AttemptTimeout,
         gates: tuple[Gate, ...],
         deadline: float | None,
-        before_send: Callable[[], None] | None,
+        before_send: BeforeSendHook | None,
     ) -> None:
         self.transport, self.request, self.content, self.timeout, self.gates = (
             transport, request, content, timeout, gates
@@ -205,7 +205,9 @@ class _Attempt(Generic[T]):
         request, transport = self.request, self.transport
         limits = await self._pass_gates() if self.gates or self.ends_at is not None else self.timeout
         if self.before_send is not None:
-            self.before_send()
+            claimed = self.before_send()
+            if claimed is not None:
+                await claimed
         self.count += 1
         debug = logger.isEnabledFor(logging.DEBUG)
         if debug:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-from collections.abc import AsyncIterator, Callable
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -109,3 +114,34 @@ def legacy_error(message_id: str, text: str, validation_errors: dict[str, list[s
     if validation_errors is not None:
         exception["validationErrors"] = validation_errors
     return {"requestError": {"serviceException": exception}}
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """A real Redis: ``$INFOBIP_TEST_REDIS_URL`` (``.ci/run`` starts one), else a redis-server this session starts
+    on a free loopback port; skipped with the reason when there is neither (an error under CI=true)."""
+    url = os.environ.get("INFOBIP_TEST_REDIS_URL")
+    if url:
+        yield url
+        return
+    binary = shutil.which("redis-server")
+    if binary is None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("no Redis in CI: .ci/run installs redis-server and sets INFOBIP_TEST_REDIS_URL")
+        pytest.skip("no Redis: set INFOBIP_TEST_REDIS_URL, or install redis-server and the tests start one")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(  # noqa: S603
+        [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        for _ in range(200):
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.1):
+                break
+            time.sleep(0.02)  # waiting for a server process to listen, not for the code under test
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        server.kill()
+        server.wait()

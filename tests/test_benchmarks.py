@@ -42,3 +42,18 @@ def test_the_bulk_benchmark_runs_at_tiny_sizes(tmp_path: Path) -> None:
     assert [run["items"] for run in runs] == [300, 900]
     assert all(run["sent"] == run["items"] and run["peak_rss_mb"] > 0 for run in runs)
     assert "peak RSS at 900 items < 150 MB" in output.stdout
+
+
+def test_the_gate_benchmark_runs_at_tiny_sizes(tmp_path: Path, redis_url: str) -> None:
+    """benchmarks/gate.py starts its own redis-server: it runs where the Redis tests run."""
+    output = subprocess.run(  # noqa: S603
+        [sys.executable, str(RUN.with_name("gate.py")), "--sends", "100", "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL, check=False,
+    )  # fmt: skip
+    assert output.returncode == 0, output.stderr[-3000:]
+    (result_file,) = tmp_path.glob("*-gate.json")
+    result = json.loads(result_file.read_text())
+    assert result["shared"]["sends"] == 600
+    assert 0.99 <= result["shared"]["calls_per_send"] <= 1.5
+    assert set(result["throughput"]) == {"no gate", "RedisGate"}
+    assert "Redis calls per send" in output.stdout

@@ -85,7 +85,7 @@ def test_no_module_is_a_warehouse() -> None:
 # The public surface: a rename or a removal here is a decision, made by editing this list.
 PUBLIC = {
     "API_KEY_ENV", "BASE_URL_ENV", "DEFAULT_BASE_URL", "DEFAULT_LIMITS", "DEFAULT_MAX_RESPONSE_BYTES",
-    "DEFAULT_TIMEOUT", "NOT_GIVEN", "DeadlineExceededError", "ResponseTooLargeError",
+    "DEFAULT_TIMEOUT", "NOT_GIVEN", "DeadlineExceededError", "ResponseTooLargeError", "GateUnavailableError",
     "ApiError", "Application", "ApplicationConfiguration", "Applications", "AuthenticationError", "BadRequestError",
     "BulkResult", "CallStatus", "ConfigurationError", "EmailPinSent", "EmailStatus", "EmailTemplate",
     "EmailTemplates", "Gate", "IndiaDltOptions", "InfobipError", "InvalidRequestError", "Language", "LocalGate",

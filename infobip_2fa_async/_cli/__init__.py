@@ -4,7 +4,8 @@
 - ``_sandbox``: ``sandbox``, the sandbox over HTTP;
 - ``_pins``: ``send``, ``resend``, ``verify``, ``status``;
 - ``_manage``: ``applications`` and ``templates`` (list, create, get, update);
-- ``_bulk``: ``bulk``, a CSV file with a journal that makes reruns safe.
+- ``_bulk``: ``bulk``, a CSV file with a journal that makes reruns safe;
+- ``_distributed``: ``bulk-submit``, ``bulk-worker``, ``bulk-report``, a campaign split across machines (Redis).
 
 Each registers its parsers and sets ``run(args, out, err) -> exit code`` on them.
 """
@@ -18,7 +19,7 @@ from typing import TextIO
 
 from .._exceptions import InfobipError
 from .._version import __version__
-from . import _bulk, _demo, _manage, _pins, _sandbox
+from . import _bulk, _demo, _distributed, _manage, _pins, _sandbox
 from ._common import print_error
 
 __all__ = ["build_parser", "main"]
@@ -34,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     _pins.add_parsers(commands)
     _manage.add_parsers(commands)
     _bulk.add_parser(commands)
+    _distributed.add_parsers(commands)
     return parser
 
 

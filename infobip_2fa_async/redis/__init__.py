@@ -1,0 +1,23 @@
+"""Running on several machines, with Redis (the ``[redis]`` extra): a shared gate for every call, and bulk
+campaigns split across workers.
+
+- ``RedisGate``: one rate budget and one 429 pause for every process that names the same key; pass it as
+  ``TwoFactorClient(gate=...)`` (web replicas) or ``send_many(gate=...)`` (a run).
+- ``submit_campaign``, ``run_worker``, ``report_campaign``: a campaign of rows loaded into Redis, sent by any
+  number of workers, each row claimed before its request goes out and never sent twice, and written back as the
+  same journal ``infobip-2fa bulk`` writes. The ``bulk-submit``, ``bulk-worker`` and ``bulk-report`` commands run
+  them.
+"""
+
+from __future__ import annotations
+
+try:
+    import redis as _redis_library  # noqa: F401  (checked here, used by the modules below)
+except ImportError as error:  # pragma: no cover
+    raise ImportError("infobip_2fa_async.redis needs redis-py: pip install 'infobip-2fa-async[redis]'") from error
+
+from ._campaign import Campaign, Row, report_campaign, submit_campaign
+from ._gate import RedisGate
+from ._worker import run_worker
+
+__all__ = ["Campaign", "RedisGate", "Row", "report_campaign", "run_worker", "submit_campaign"]

@@ -1,0 +1,222 @@
+"""``RedisGate``: one rate budget and one 429 pause for every process that names the same key.
+
+One Lua script decides everything on the server, reading Redis's own clock (``TIME``), so machines with skewed
+clocks agree:
+
+- ``enter`` is GCRA (the algorithm of redis-cell): a "theoretical arrival time" (TAT) per key. A caller whose slot is
+  at most ``reserve_ahead`` seconds away reserves it in the same call and sleeps until it: one round trip per send.
+  Within a process, one caller at a time asks Redis (the others queue on a lock, as in ``LocalGate``), so each
+  process holds at most one reserved slot, a few milliseconds ahead, and a slot further off than ``reserve_ahead``
+  is asked for again when it comes within reach.
+- ``pause`` sets a key with a millisecond expiry that is only ever lengthened, and moves the TAT past it, so no slot
+  is handed out inside a pause. Slots reserved just before it (one per process, at most ``reserve_ahead`` ahead)
+  still go out; a 429 refuses them too (nothing is done), and they wait out the same pause.
+
+If Redis cannot be reached: by default ``enter`` raises ``GateUnavailableError`` (fail closed: nothing is sent
+while the shared budget cannot be checked); with ``fail_open=True`` requests go through unlimited, with a warning
+logged once per outage. A failed ``pause`` always holds this process back for the pause locally.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+from typing import TYPE_CHECKING, Any
+
+from .._exceptions import GateUnavailableError, InvalidRequestError
+from .._gate import check_rate
+from .._options import Sleep
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
+
+__all__ = ["RedisGate"]
+
+logger = logging.getLogger("infobip_2fa_async")
+
+# KEYS: tat, pause. ARGV: operation ("enter", "pause" or "peek"), interval µs, tolerance µs, reserve-ahead µs,
+# pause ms.
+# Returns {wait µs, reserved (1) or not (0), pause left ms, Redis's time µs}.
+GATE_SCRIPT = """
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
+local pause_left = redis.call('PTTL', KEYS[2])
+if pause_left < 0 then pause_left = 0 end
+if ARGV[1] == 'peek' then
+  return {0, 0, pause_left, now}
+end
+local interval = tonumber(ARGV[2])
+if ARGV[1] == 'pause' then
+  local wanted = tonumber(ARGV[5])
+  if wanted > pause_left then
+    redis.call('SET', KEYS[2], '1', 'PX', wanted)
+    pause_left = wanted
+  end
+  local resume = now + pause_left * 1000
+  local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+  if interval > 0 and tat < resume then
+    redis.call('SET', KEYS[1], string.format('%d', resume), 'PX', pause_left + 60000)
+  end
+  return {0, 0, pause_left, now}
+end
+if pause_left > 0 then
+  return {pause_left * 1000, 0, pause_left, now}
+end
+if interval == 0 then
+  return {0, 1, 0, now}
+end
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tat < now then tat = now end
+local wait = tat - tonumber(ARGV[3]) - now
+if wait > tonumber(ARGV[4]) then
+  return {wait - tonumber(ARGV[4]), 0, 0, now}
+end
+if wait < 0 then wait = 0 end
+local next_tat = tat + interval
+redis.call('SET', KEYS[1], string.format('%d', next_tat), 'PX', math.ceil((next_tat - now) / 1000) + 60000)
+return {wait, 1, 0, now}
+"""
+
+
+class RedisGate:
+    """A gate held in Redis, shared by every process and machine that uses the same ``key``.
+
+    ``rate`` is requests per second for all of them together (None: only the shared 429 pause); ``burst`` as in
+    ``LocalGate`` (default one second's worth; 1 spaces requests evenly). Build it with ``from_url`` or around
+    your own ``redis.asyncio.Redis`` client. See the module's docstring for what happens when Redis is down.
+    """
+
+    def __init__(
+        self,
+        redis: Redis,
+        *,
+        key: str,
+        rate: float | None = None,
+        burst: float | None = None,
+        fail_open: bool = False,
+        reserve_ahead: float = 0.05,
+        sleep: Sleep | None = None,
+    ) -> None:
+        if not isinstance(key, str) or not key:
+            raise InvalidRequestError("key", "must be a non-empty string naming the shared budget, e.g. 'sms-login'")
+        if isinstance(reserve_ahead, bool) or not isinstance(reserve_ahead, (int, float)) or not reserve_ahead >= 0:
+            raise InvalidRequestError("reserve_ahead", f"must be a number of seconds >= 0, not {reserve_ahead!r}")
+        self.rate, self.burst = check_rate(rate, burst)
+        self.key = key
+        self.fail_open = bool(fail_open)
+        self.calls = 0
+        """How many times this gate asked Redis (the benchmark's round trips)."""
+        self.last_slot: float | None = None
+        """When the latest slot this gate was granted opened, in Redis's clock (UNIX seconds)."""
+        self._redis = redis
+        self._owned = False
+        self._script = redis.register_script(GATE_SCRIPT)
+        self._keys = [f"{key}:tat", f"{key}:pause"]
+        interval = 0.0 if self.rate is None else 1.0 / self.rate
+        size = self.burst if self.burst is not None else max(1.0, self.rate or 0.0)
+        self._arguments = (round(interval * 1e6), round((size - 1.0) * interval * 1e6), round(reserve_ahead * 1e6))
+        self._sleep = sleep or asyncio.sleep
+        self._lock: asyncio.Lock | None = None
+        self._local_pause_until = -math.inf
+        self._outage_logged = False
+
+    @classmethod
+    def from_url(
+        cls,
+        url: str,
+        *,
+        key: str,
+        rate: float | None = None,
+        burst: float | None = None,
+        fail_open: bool = False,
+        reserve_ahead: float = 0.05,
+        timeout: float = 2.0,
+    ) -> RedisGate:
+        """A gate on the Redis at ``url`` (``redis://host:6379/0``); ``timeout`` bounds each Redis call."""
+        from redis.asyncio import Redis
+
+        redis = Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
+        gate = cls(redis, key=key, rate=rate, burst=burst, fail_open=fail_open, reserve_ahead=reserve_ahead)
+        gate._owned = True
+        return gate
+
+    def __repr__(self) -> str:
+        return f"RedisGate(key={self.key!r}, rate={self.rate!r}, burst={self.burst!r}, fail_open={self.fail_open})"
+
+    async def _ask(self, operation: str, pause_ms: int = 0) -> tuple[float, bool, float]:
+        """One script call: (seconds to wait, whether a slot was reserved, seconds of pause left)."""
+        from redis.exceptions import RedisError
+
+        self.calls += 1
+        try:
+            wait, reserved, pause, now = await self._script(
+                keys=self._keys, args=[operation, *self._arguments, pause_ms]
+            )
+        except (RedisError, OSError) as error:
+            raise GateUnavailableError(
+                f"the shared gate {self.key!r} cannot reach Redis ({type(error).__name__}); "
+                "nothing was sent (RedisGate(fail_open=True) would let requests through unlimited)"
+            ) from error
+        if self._outage_logged:
+            logger.warning("the shared gate %r reaches Redis again", self.key)
+            self._outage_logged = False
+        if reserved:
+            self.last_slot = (int(now) + int(wait)) / 1e6
+        return int(wait) / 1e6, bool(reserved), int(pause) / 1000
+
+    async def enter(self) -> None:
+        """Wait for a slot in the shared budget (and for any pause, shared or local, to end)."""
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        async with self._lock:
+            while (local := self._local_pause_until - time.monotonic()) > 1e-3:
+                await self._sleep(local)
+            while True:
+                try:
+                    wait, reserved, _ = await self._ask("enter")
+                except GateUnavailableError as error:
+                    if not self.fail_open:
+                        raise
+                    if not self._outage_logged:
+                        logger.warning("%s; fail_open: sending without the shared limit", error)
+                        self._outage_logged = True
+                    return
+                if wait > 0:
+                    await self._sleep(wait)
+                if reserved:
+                    return
+
+    async def pause(self, seconds: float) -> None:
+        """A 429: hold every process on this key back for ``seconds`` (a longer pause already set wins)."""
+        self._local_pause_until = max(self._local_pause_until, time.monotonic() + seconds)
+        try:
+            await self._ask("pause", max(1, math.ceil(seconds * 1000)))
+        except GateUnavailableError as error:
+            logger.warning("%s; the pause holds this process only", error)
+
+    async def remaining(self) -> float:
+        """Seconds left in the shared pause (0 when there is none)."""
+        local = max(self._local_pause_until - time.monotonic(), 0.0)
+        try:
+            _, _, pause = await self._ask("peek")
+        except GateUnavailableError:
+            return local
+        return max(pause, local)
+
+    async def reset(self) -> None:
+        """Forget the budget and any pause (for tests and new campaigns)."""
+        await self._redis.delete(*self._keys)
+        self._local_pause_until = -math.inf
+
+    async def aclose(self) -> None:
+        """Close the Redis connections, if ``from_url`` made them."""
+        if self._owned:
+            await self._redis.aclose()
+
+    async def __aenter__(self) -> RedisGate:
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self.aclose()

@@ -1,0 +1,165 @@
+"""``run_worker``: send a campaign's rows, alongside any number of other workers on any number of machines.
+
+A worker takes one chunk at a time from the campaign's Stream (``XREADGROUP``), or takes over a chunk whose worker
+went silent for longer than ``lease`` (``XAUTOCLAIM``), and keeps its own chunk's lease alive while it works on it.
+Inside a chunk, rows already TAKEN, SENT or NOT_SENT are skipped; each other row is claimed in Redis right before
+its request goes out (after the campaign's shared ``RedisGate``), and its outcome is written with its state. When
+the chunk is done it is acknowledged and deleted. The worker returns when submission is over and no chunk is left
+waiting or in anyone's hands.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import secrets
+import socket
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from .._bulk import SendPinRequest
+from .._client import TwoFactorClient
+from .._exceptions import InfobipError
+from .._journal import FAILED, NEW, STATES, Tally, outcome
+from ._campaign import GROUP, Campaign, Row
+from ._gate import RedisGate
+
+if TYPE_CHECKING:
+    pass
+
+__all__ = ["run_worker"]
+
+
+class _AlreadyClaimed(InfobipError):
+    """Another worker claimed the row first (its chunk was handed out twice): this worker leaves it alone."""
+
+    maybe_sent = False
+
+
+@attrs.define
+class _Chunk:
+    entry_id: bytes
+    rows: list[Row]
+
+
+async def run_worker(
+    redis_url: str,
+    campaign: str,
+    *,
+    concurrency: int = 50,
+    lease: float = 30.0,
+    api_key: str | None = None,
+    base_url: str | None = None,
+    client: TwoFactorClient | None = None,
+    consumer: str | None = None,
+) -> Tally:
+    """Work on ``campaign`` until no row is left; return what this worker did (sent, not sent, failed, unknown).
+
+    The API key and base URL come from the arguments or the usual environment variables, unless ``client`` is given.
+    """
+    from redis.asyncio import Redis
+
+    redis = Redis.from_url(redis_url, socket_timeout=max(lease, 5.0), socket_connect_timeout=5.0)
+    name = consumer or f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
+    own_client = client is None
+    try:
+        state = Campaign(redis, campaign)
+        settings = await state.settings()
+        rate = float(settings["rate"]) if settings.get("rate") else None
+        burst = float(settings["burst"]) if settings.get("burst") else None
+        gate = RedisGate(redis, key=state.gate_key, rate=rate, burst=burst)
+        client = client or TwoFactorClient(api_key, base_url)
+        worker = _Worker(state, settings, client, gate, name, concurrency, lease)
+        async for chunk in worker.chunks():
+            await worker.send(chunk)
+        return worker.tally
+    finally:
+        if own_client and client is not None:
+            await client.aclose()
+        await redis.aclose()
+
+
+class _Worker:
+    def __init__(self, campaign: Campaign, settings: dict[str, str], client: TwoFactorClient, gate: RedisGate,
+                 name: str, concurrency: int, lease: float) -> None:  # fmt: skip
+        self.campaign, self.settings, self.client, self.gate = campaign, settings, client, gate
+        self.name, self.concurrency, self.lease = name, concurrency, lease
+        self.redis: Any = campaign.redis
+        self.tally = Tally()
+
+    async def chunks(self) -> AsyncIterator[_Chunk]:
+        """The next chunk to work on, until the campaign has none left."""
+        key, lease_ms = self.campaign.chunks_key, int(self.lease * 1000)
+        while True:
+            # A chunk whose worker has been silent past the lease first, then a new one.
+            _, claimed, _ = await self.redis.xautoclaim(key, GROUP, self.name, min_idle_time=lease_ms, count=1)
+            entries = claimed
+            if not entries:
+                read = await self.redis.xreadgroup(GROUP, self.name, {key: ">"}, count=1, block=500)
+                entries = read[0][1] if read else []
+            if entries:
+                entry_id, fields = entries[0]
+                if fields is None or b"rows" not in fields:  # deleted meanwhile: done by its first worker
+                    await self.redis.xack(key, GROUP, entry_id)
+                    continue
+                rows = [Row(*fields_of_row) for fields_of_row in json.loads(fields[b"rows"])]
+                yield _Chunk(entry_id, rows)
+                continue
+            submitted = await self.redis.hget(self.campaign.settings_key, "submitted") == b"1"
+            pending = (await self.redis.xpending(key, GROUP))["pending"]
+            if submitted and not pending and not await self._unread():
+                return
+
+    async def _unread(self) -> bool:
+        groups = await self.redis.xinfo_groups(self.campaign.chunks_key)
+        group = next((g for g in groups if g["name"] in (GROUP, GROUP.encode())), None)
+        return bool(group and group.get("lag"))
+
+    async def _keep_lease(self, chunk: _Chunk) -> None:
+        """Reset the chunk's idle time every third of a lease, so nobody takes it over while this worker lives."""
+        while True:
+            await asyncio.sleep(self.lease / 3)
+            await self.redis.xclaim(self.campaign.chunks_key, GROUP, self.name, 0, [chunk.entry_id], justid=True)
+
+    async def send(self, chunk: _Chunk) -> None:
+        first = chunk.rows[0].index
+        states = await self.campaign.states(first, chunk.rows[-1].index - first + 1)
+        free = [row for row in chunk.rows if states[row.index - first] in (NEW, FAILED)]
+        keeper = asyncio.ensure_future(self._keep_lease(chunk))
+        try:
+            await self._send_rows(free)
+        finally:
+            keeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await keeper
+        await self.redis.xack(self.campaign.chunks_key, GROUP, chunk.entry_id)
+        await self.redis.xdel(self.campaign.chunks_key, chunk.entry_id)
+
+    async def _send_rows(self, rows: list[Row]) -> None:
+        settings = self.settings
+        claimed: set[int] = set()
+
+        async def claim(run_index: int, request: SendPinRequest) -> None:
+            if run_index in claimed:  # a retry after a 429 goes out under the same claim
+                return
+            if not await self.campaign.claim(rows[run_index]):
+                raise _AlreadyClaimed(f"row {rows[run_index].index} was claimed by another worker")
+            claimed.add(run_index)
+
+        requests = [
+            SendPinRequest(settings["application_id"], settings["message_id"], row.to,
+                           placeholders=row.placeholders, channel=settings["channel"])  # type: ignore[arg-type]
+            for row in rows
+        ]  # fmt: skip
+        results = self.client.send_many(requests, concurrency=self.concurrency, gate=self.gate, before_send=claim)
+        async for result in results:
+            if isinstance(result.error, _AlreadyClaimed):
+                continue
+            row = rows[result.index]
+            entry = outcome(row.index, row.line, row.to, result=result.result, error=result.error)
+            await self.campaign.record(row.index, STATES[entry["status"]], entry)
+            self.tally.count(str(entry["status"]))
