@@ -13,20 +13,30 @@ from typing import Any, TypeVar
 
 import attrs
 
+from ._backends import RawResponse
 from ._converter import converter, decode_problem
 from ._exceptions import (
     ApiError,
     AuthenticationError,
     BadRequestError,
+    InfobipError,
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
     ResponseDecodeError,
+    ResponseTooLargeError,
     ServerError,
 )
 from ._request import ApiRequest
 
-__all__ = ["BODY_SNIPPET", "decode_response", "encode_body", "error_from_response", "parse_retry_after"]
+__all__ = [
+    "BODY_SNIPPET",
+    "decode_response",
+    "encode_body",
+    "error_from_response",
+    "parse_retry_after",
+    "read_answer",
+]
 
 T = TypeVar("T")
 
@@ -173,3 +183,40 @@ def decode_response(request: ApiRequest[T], status_code: int, content: bytes) ->
         method=request.method,
         path=request.path,
     )
+
+
+def read_answer(request: ApiRequest[T], response: RawResponse, *, now: float) -> T:
+    """The model a 2xx answer holds, or the typed error of any other status; ``now`` (UNIX time) reads an HTTP-date
+    ``Retry-After``.
+
+    A 2xx whose body was not read whole (past the size cap, an encoding that could not be decoded) is a
+    ResponseDecodeError (ResponseTooLargeError past the cap), and so is any failure of ours while decoding one: the
+    server answered, so the request was carried out, and the error must say so rather than escape as some other
+    exception.
+    """
+    status, content, problem = response.status, response.content, response.problem
+    if not 200 <= status < 300:
+        raise error_from_response(status, response.headers, content, method=request.method, path=request.path,
+                                  now=now, body_note=None if problem is None else problem.text)  # fmt: skip
+    if problem is None:
+        try:
+            return decode_response(request, status, content)
+        except InfobipError:
+            raise
+        except Exception as error:  # a bug of ours: the server still answered, so the request was carried out
+            raise ResponseDecodeError(
+                f"the server answered {request.method} {request.path} with HTTP {status} (the request was carried "
+                f"out), but its answer could not be read: {type(error).__name__}: {error}",
+                **_details(request, status, content),
+            ) from error
+    where = f"the answer to {request.method} {request.path} (HTTP {status})"
+    if problem.limit is not None:
+        raise ResponseTooLargeError(
+            f"{where}: {problem.text}", limit=problem.limit, **_details(request, status, content)
+        )
+    raise ResponseDecodeError(f"{where}: {problem.text}", **_details(request, status, content))
+
+
+def _details(request: ApiRequest[Any], status: int, content: bytes) -> dict[str, Any]:
+    body = content[:BODY_SNIPPET].decode("utf-8", errors="replace")
+    return {"status_code": status, "body": body, "method": request.method, "path": request.path}

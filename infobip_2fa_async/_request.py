@@ -31,6 +31,8 @@ class ApiRequest(Generic[T]):
     ``empty_answer`` says the operation answers with no body (204), so the call returns None whatever the body.
     ``idempotent`` says whether sending it twice is harmless, which decides whether a failure after the
     request may have reached the server (5xx, read timeout, dropped connection) may be retried.
+    ``operation`` (the client method's name) and ``route`` (the path with ``{pinId}``-style placeholders instead of
+    ids) are what instrumentation sees: never an id, a number or a PIN.
     """
 
     method: str
@@ -41,6 +43,8 @@ class ApiRequest(Generic[T]):
     # For answers that wrap the payload in an object ({"verifications": [...]}): the key to read it from.
     unwrap: str | None = None
     empty_answer: bool = False
+    operation: str = ""
+    route: str = ""
     idempotent: bool = attrs.field(
         default=attrs.Factory(lambda self: self.method in _IDEMPOTENT_METHODS, takes_self=True)
     )

@@ -27,11 +27,10 @@ from ._exceptions import (
     InfobipError,
     InvalidRequestError,
     RateLimitError,
-    ResponseDecodeError,
-    ResponseTooLargeError,
     TransportError,
 )
 from ._gate import Gate
+from ._hooks import CallFinished, CallStarted, Hooks, RequestSent, ResponseReceived, RetryScheduled
 from ._options import (
     NOT_GIVEN,
     AttemptTimeout,
@@ -42,7 +41,7 @@ from ._options import (
     attempt_timeout,
     check_deadline,
 )
-from ._protocol import BODY_SNIPPET, decode_response, encode_body, error_from_response
+from ._protocol import encode_body, read_answer
 from ._request import ApiRequest, BeforeSendHook
 from ._retry import RetryDecision, RetryPolicy, decide
 
@@ -75,9 +74,14 @@ class HttpTransport:
         sleep: Sleep | None,
         clock: Callable[[], float],
         gate: Gate | None = None,
+        hooks: Hooks | None = None,
+        port: int = 443,
         respx_fallback: Callable[[], Backend] | None = None,
     ) -> None:
         self.backend = backend
+        self.hooks = hooks or Hooks(())
+        self.watched = bool(self.hooks)  # read on every call: a plain attribute, not a method
+        self.port = port
         self.base_url = base_url
         self.host = host
         self.policy = policy
@@ -124,6 +128,11 @@ class HttpTransport:
         seconds = self.deadline if isinstance(deadline, NotGiven) else check_deadline(deadline)
         gates = self._gates if gate is None or gate is self.gate else (*self._gates, gate)
         attempt = _Attempt(self, request, encode_body(request.body), limits, gates, seconds, before_send)
+        if self.watched:
+            return await self._watched(attempt, max_retries)
+        return await self._run(attempt, max_retries)
+
+    async def _run(self, attempt: _Attempt[T], max_retries: int) -> T:
         # Most calls succeed at once: the first attempt runs directly, and tenacity's bookkeeping is paid only
         # from the first failure on (the benchmark in benchmarks/RESULTS.md shows what it costs per call).
         try:
@@ -132,6 +141,31 @@ class HttpTransport:
             if max_retries == 0:
                 raise
             return await _Retries(attempt, error).run(max_retries)
+
+    async def _watched(self, attempt: _Attempt[T], max_retries: int) -> T:
+        """``_run`` with the client's hooks told of the call's start and end."""
+        request, hooks = attempt.request, self.hooks
+        attempt.call_id = call_id = hooks.new_call_id()
+        if hooks.watches("on_call_started"):
+            hooks.emit("on_call_started", CallStarted(call_id, request.operation, request.method, request.route,
+                                                      self.host, self.port))  # fmt: skip
+        finished = hooks.watches("on_call_finished")
+        started = time.perf_counter()
+        try:
+            result = await self._run(attempt, max_retries)
+        except InfobipError as error:
+            if finished:
+                hooks.emit("on_call_finished", CallFinished(
+                    call_id, request.operation, "error", type(error).__name__, attempt.last_status, attempt.count,
+                    time.perf_counter() - started, error.maybe_sent,
+                ))  # fmt: skip
+            raise
+        if finished:
+            hooks.emit("on_call_finished", CallFinished(
+                call_id, request.operation, "ok", None, attempt.last_status, attempt.count,
+                time.perf_counter() - started, True,
+            ))  # fmt: skip
+        return result
 
     async def aclose(self) -> None:
         """Close what the backends own."""
@@ -148,8 +182,8 @@ class _Attempt(Generic[T]):
     """
 
     __slots__ = (
-        "before_send", "content", "count", "deadline", "ends_at", "gates", "last_failure", "request", "timeout",
-        "transport",
+        "before_send", "call_id", "content", "count", "deadline", "ends_at", "gates", "last_failure", "last_status",
+        "request", "timeout", "transport",
     )  # fmt: skip
 
     def __init__(
@@ -170,6 +204,8 @@ class _Attempt(Generic[T]):
         self.ends_at = None if deadline is None else transport.clock() + deadline
         self.count = 0
         self.last_failure: InfobipError | None = None
+        self.last_status: int | None = None
+        self.call_id = 0  # set when the client has hooks
 
     def out_of_time(self, error: InfobipError | None) -> DeadlineExceededError:
         """The error saying the deadline ran out, after ``error`` (else the last failure, if any)."""
@@ -202,13 +238,42 @@ class _Attempt(Generic[T]):
         return self.timeout.within(left)
 
     async def __call__(self) -> T:
-        request, transport = self.request, self.transport
+        transport = self.transport
         limits = await self._pass_gates() if self.gates or self.ends_at is not None else self.timeout
         if self.before_send is not None:
             claimed = self.before_send()
             if claimed is not None:
                 await claimed
         self.count += 1
+        if transport.watched:
+            return await self._watched(limits)
+        return read_answer(self.request, await self._send(limits), now=time.time())
+
+    async def _watched(self, limits: AttemptTimeout) -> T:
+        """The attempt, with the client's hooks told as it goes out and as it ends."""
+        hooks, operation = self.transport.hooks, self.request.operation
+        if hooks.watches("on_request_sent"):
+            hooks.emit("on_request_sent", RequestSent(self.call_id, operation, self.count))
+        received = hooks.watches("on_response_received")
+        started, status = time.perf_counter(), None
+        try:
+            response = await self._send(limits)
+            status = self.last_status = response.status
+            result = read_answer(self.request, response, now=time.time())
+        except InfobipError as error:
+            if received:
+                hooks.emit("on_response_received", ResponseReceived(
+                    self.call_id, operation, self.count, status, type(error).__name__, time.perf_counter() - started
+                ))  # fmt: skip
+            raise
+        if received:
+            hooks.emit("on_response_received", ResponseReceived(
+                self.call_id, operation, self.count, status, None, time.perf_counter() - started
+            ))  # fmt: skip
+        return result
+
+    async def _send(self, limits: AttemptTimeout) -> RawResponse:
+        request, transport = self.request, self.transport
         debug = logger.isEnabledFor(logging.DEBUG)
         if debug:
             logger.debug("request %s %s%s", request.method, transport.host, request.path)
@@ -228,43 +293,7 @@ class _Attempt(Generic[T]):
         if debug:
             elapsed_ms = (time.perf_counter() - started) * 1000
             logger.debug("response %s %s -> %d in %.1f ms", request.method, request.path, response.status, elapsed_ms)
-        if 200 <= response.status < 300:
-            return self._answer(response)
-        raise error_from_response(
-            response.status,
-            response.headers,
-            response.content,
-            method=request.method,
-            path=request.path,
-            now=time.time(),
-            body_note=None if response.problem is None else response.problem.text,
-        )
-
-    def _answer(self, response: RawResponse) -> T:
-        request = self.request
-        if response.problem is not None:
-            where = f"the answer to {request.method} {request.path} (HTTP {response.status})"
-            body = response.content[:BODY_SNIPPET].decode("utf-8", errors="replace")
-            common: dict[str, Any] = {"status_code": response.status, "body": body, "method": request.method}
-            problem = response.problem
-            if problem.limit is not None:
-                raise ResponseTooLargeError(
-                    f"{where}: {problem.text}", limit=problem.limit, path=request.path, **common
-                )
-            raise ResponseDecodeError(f"{where}: {problem.text}", path=request.path, **common)
-        try:
-            return decode_response(request, response.status, response.content)
-        except InfobipError:
-            raise
-        except Exception as error:  # a bug of ours: the server still answered, so the request was carried out
-            raise ResponseDecodeError(
-                f"the server answered {request.method} {request.path} with HTTP {response.status} (the request was "
-                f"carried out), but its answer could not be read: {type(error).__name__}: {error}",
-                status_code=response.status,
-                body=response.content[:BODY_SNIPPET].decode("utf-8", errors="replace"),
-                method=request.method,
-                path=request.path,
-            ) from error
+        return response
 
 
 class _Retries(Generic[T]):
@@ -338,6 +367,10 @@ class _Retries(Generic[T]):
 
     def _log(self, state: tenacity.RetryCallState) -> None:
         request: ApiRequest[Any] = self.attempt.request
+        if self.attempt.transport.hooks.watches("on_retry_scheduled"):
+            self.attempt.transport.hooks.emit("on_retry_scheduled", RetryScheduled(
+                self.attempt.call_id, request.operation, state.attempt_number, self.decision.wait, self.decision.reason
+            ))  # fmt: skip
         logger.warning(
             "retrying %s %s in %.2f s after %s (attempt %d failed)",
             request.method,

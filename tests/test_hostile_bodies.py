@@ -206,12 +206,12 @@ async def test_garbage_instead_of_an_http_answer_is_typed(backend: str) -> None:
 async def test_a_bug_of_ours_while_decoding_a_2xx_says_the_request_was_answered(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from infobip_2fa_async import _transport
+    from infobip_2fa_async import _protocol
 
     def broken(*args: object, **kwargs: object) -> object:
         raise KeyError("pinId")
 
-    monkeypatch.setattr(_transport, "decode_response", broken)
+    monkeypatch.setattr(_protocol, "decode_response", broken)
     async with make_client(lambda request: httpx.Response(200, json=SENT_JSON)) as client:
         with pytest.raises(ResponseDecodeError) as caught:
             await client.send_pin(**SEND)

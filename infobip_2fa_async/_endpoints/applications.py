@@ -9,6 +9,7 @@ from .._request import ApiRequest
 from .._validation import check_bool, check_int, check_text, path_segment
 
 APPLICATIONS = "/2fa/2/applications"
+ROUTE = f"{APPLICATIONS}/{{applicationId}}"
 
 
 def application_path(application_id: object) -> str:
@@ -46,7 +47,7 @@ def application_body(*, name: object, configuration: object, enabled: object) ->
 
 def list_applications() -> ApiRequest[list[Application]]:
     """Describe listing every application of the account."""
-    return ApiRequest("GET", APPLICATIONS, list[Application])
+    return ApiRequest("GET", APPLICATIONS, list[Application], operation="list_applications", route=APPLICATIONS)
 
 
 def create_application(
@@ -54,12 +55,12 @@ def create_application(
 ) -> ApiRequest[Application]:
     """Describe creating an application (the API answers 201)."""
     body = application_body(name=name, configuration=configuration, enabled=enabled)
-    return ApiRequest("POST", APPLICATIONS, Application, body=body)
+    return ApiRequest("POST", APPLICATIONS, Application, body=body, operation="create_application", route=APPLICATIONS)
 
 
 def get_application(application_id: object) -> ApiRequest[Application]:
     """Describe reading one application."""
-    return ApiRequest("GET", application_path(application_id), Application)
+    return ApiRequest("GET", application_path(application_id), Application, operation="get_application", route=ROUTE)
 
 
 def update_application(
@@ -67,4 +68,6 @@ def update_application(
 ) -> ApiRequest[Application]:
     """Describe replacing an application's name, configuration and enabled flag."""
     body = application_body(name=name, configuration=configuration, enabled=enabled)
-    return ApiRequest("PUT", application_path(application_id), Application, body=body)
+    return ApiRequest(
+        "PUT", application_path(application_id), Application, body=body, operation="update_application", route=ROUTE
+    )

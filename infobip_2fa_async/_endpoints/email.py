@@ -27,7 +27,7 @@ def send_email_pin(
         placeholders=check_placeholders("placeholders", placeholders),
         landing_page_placeholders=check_placeholders("landing_page_placeholders", landing_page_placeholders),
     )
-    return ApiRequest("POST", f"{PIN}/email", EmailPinSent, body=body)
+    return ApiRequest("POST", f"{PIN}/email", EmailPinSent, body=body, operation="send_email_pin", route=f"{PIN}/email")
 
 
 def resend_email_pin(
@@ -38,4 +38,5 @@ def resend_email_pin(
     landing = check_placeholders("landing_page_placeholders", landing_page_placeholders)
     body = None if checked is None and landing is None else ResendEmailPinBody(checked, landing)
     path = f"{PIN}/{path_segment('pin_id', pin_id)}/resend/email"
-    return ApiRequest("POST", path, EmailPinSent, body=body)
+    route = f"{PIN}/{{pinId}}/resend/email"
+    return ApiRequest("POST", path, EmailPinSent, body=body, operation="resend_email_pin", route=route)

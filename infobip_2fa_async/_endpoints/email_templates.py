@@ -11,6 +11,8 @@ from .._request import ApiRequest
 from .._validation import path_segment
 from .applications import application_path
 
+ROUTE = "/2fa/2/applications/{applicationId}/email/messages"
+
 
 def email_template_body(*, creating: bool, fields: Mapping[str, object]) -> EmailTemplateBody:
     """Validate an e-mail template; creating one needs ``email_template_id``."""
@@ -27,7 +29,8 @@ def email_templates_path(application_id: object) -> str:
 def create_email_template(application_id: object, fields: Mapping[str, object]) -> ApiRequest[EmailTemplate]:
     """Describe creating an e-mail template."""
     body = email_template_body(creating=True, fields=fields)
-    return ApiRequest("POST", email_templates_path(application_id), EmailTemplate, body=body)
+    path = email_templates_path(application_id)
+    return ApiRequest("POST", path, EmailTemplate, body=body, operation="create_email_template", route=ROUTE)
 
 
 def update_email_template(
@@ -36,4 +39,5 @@ def update_email_template(
     """Describe updating an e-mail template (the fields left None are left out)."""
     body = email_template_body(creating=False, fields=fields)
     path = f"{email_templates_path(application_id)}/{path_segment('message_id', message_id)}"
-    return ApiRequest("PUT", path, EmailTemplate, body=body)
+    route = f"{ROUTE}/{{messageId}}"
+    return ApiRequest("PUT", path, EmailTemplate, body=body, operation="update_email_template", route=route)

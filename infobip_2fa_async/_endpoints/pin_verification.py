@@ -10,4 +10,7 @@ from .._validation import check_pin, path_segment
 def verify_pin(base: str, pin_id: object, pin: object) -> ApiRequest[PinVerification]:
     """Describe a verification; each one spends one of the PIN's attempts, so it is never idempotent."""
     path = f"{base}/pin/{path_segment('pin_id', pin_id)}/verify"
-    return ApiRequest("POST", path, PinVerification, body=VerifyPinBody(pin=check_pin(pin)))
+    body = VerifyPinBody(pin=check_pin(pin))
+    return ApiRequest(
+        "POST", path, PinVerification, body=body, operation="verify_pin", route=f"{base}/pin/{{pinId}}/verify"
+    )

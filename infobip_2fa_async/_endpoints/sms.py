@@ -43,7 +43,7 @@ def send_pin(base: str, *, nc_needed: object = None, **fields: object) -> ApiReq
     body = send_pin_body(**fields)
     nc = check_bool("nc_needed", nc_needed)
     query = None if nc is None else {"ncNeeded": "true" if nc else "false"}
-    return ApiRequest("POST", f"{base}/pin", PinSent, body=body, query=query)
+    return ApiRequest("POST", f"{base}/pin", PinSent, body=body, query=query, operation="send_pin", route=f"{base}/pin")
 
 
 def resend_pin(
@@ -51,4 +51,6 @@ def resend_pin(
 ) -> ApiRequest[PinSent]:
     """Describe a resend of the same PIN, under the same pinId, over SMS."""
     path = f"{base}/pin/{path_segment('pin_id', pin_id)}/resend"
-    return ApiRequest("POST", path, PinSent, body=resend_body(placeholders, track_delivery))
+    body = resend_body(placeholders, track_delivery)
+    route = f"{base}/pin/{{pinId}}/resend"
+    return ApiRequest("POST", path, PinSent, body=body, operation="resend_pin", route=route)

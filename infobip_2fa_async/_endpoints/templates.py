@@ -15,6 +15,8 @@ from .._request import ApiRequest
 from .._validation import path_segment
 from .applications import application_path
 
+ROUTE = "/2fa/2/applications/{applicationId}/messages"
+
 
 def template_body(*, creating: bool, fields: Mapping[str, object]) -> TemplateBody:
     """Validate an SMS/voice template; creating one needs ``message_text`` (with {{pin}}) and ``pin_type``."""
@@ -32,19 +34,21 @@ def templates_path(application_id: object) -> str:
 
 def list_templates(application_id: object) -> ApiRequest[list[MessageTemplate]]:
     """Describe listing an application's templates (SMS, voice and e-mail)."""
-    return ApiRequest("GET", templates_path(application_id), list[MessageTemplate])
+    path = templates_path(application_id)
+    return ApiRequest("GET", path, list[MessageTemplate], operation="list_templates", route=ROUTE)
 
 
 def create_template(application_id: object, fields: Mapping[str, object]) -> ApiRequest[MessageTemplate]:
     """Describe creating an SMS/voice template."""
     body = template_body(creating=True, fields=fields)
-    return ApiRequest("POST", templates_path(application_id), MessageTemplate, body=body)
+    path = templates_path(application_id)
+    return ApiRequest("POST", path, MessageTemplate, body=body, operation="create_template", route=ROUTE)
 
 
 def get_template(application_id: object, message_id: object) -> ApiRequest[MessageTemplate]:
     """Describe reading one template."""
     path = f"{templates_path(application_id)}/{path_segment('message_id', message_id)}"
-    return ApiRequest("GET", path, MessageTemplate)
+    return ApiRequest("GET", path, MessageTemplate, operation="get_template", route=f"{ROUTE}/{{messageId}}")
 
 
 def update_template(
@@ -53,4 +57,5 @@ def update_template(
     """Describe updating an SMS/voice template (the fields left None are left out)."""
     body = template_body(creating=False, fields=fields)
     path = f"{templates_path(application_id)}/{path_segment('message_id', message_id)}"
-    return ApiRequest("PUT", path, MessageTemplate, body=body)
+    route = f"{ROUTE}/{{messageId}}"
+    return ApiRequest("PUT", path, MessageTemplate, body=body, operation="update_template", route=route)

@@ -23,4 +23,8 @@ def verification_status(
         if flag is not None:
             query[name] = flag
     path = f"{application_path(application_id)}/verifications"
-    return ApiRequest("GET", path, list[Verification], query=query, unwrap="verifications")
+    route = "/2fa/2/applications/{applicationId}/verifications"
+    return ApiRequest(
+        "GET", path, list[Verification], query=query, unwrap="verifications", operation="verification_status",
+        route=route,
+    )  # fmt: skip

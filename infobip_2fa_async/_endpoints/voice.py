@@ -10,7 +10,10 @@ from .sms import resend_body, send_pin_body
 
 def send_voice_pin(base: str, **fields: object) -> ApiRequest[PinSent]:
     """Describe a PIN send over voice; the body (``fields`` as ``send_pin_body`` takes them) is the SMS send's."""
-    return ApiRequest("POST", f"{base}/pin/voice", PinSent, body=send_pin_body(**fields))
+    body = send_pin_body(**fields)
+    return ApiRequest(
+        "POST", f"{base}/pin/voice", PinSent, body=body, operation="send_voice_pin", route=f"{base}/pin/voice"
+    )
 
 
 def resend_voice_pin(
@@ -18,4 +21,6 @@ def resend_voice_pin(
 ) -> ApiRequest[PinSent]:
     """Describe a resend of the same PIN over voice."""
     path = f"{base}/pin/{path_segment('pin_id', pin_id)}/resend/voice"
-    return ApiRequest("POST", path, PinSent, body=resend_body(placeholders, track_delivery))
+    body = resend_body(placeholders, track_delivery)
+    route = f"{base}/pin/{{pinId}}/resend/voice"
+    return ApiRequest("POST", path, PinSent, body=body, operation="resend_voice_pin", route=route)

@@ -1,0 +1,206 @@
+"""Instrumentation hooks, kept apart from the core (in the style of stamina's): a client calls them as a call
+starts, as each attempt goes out and comes back, when a retry is scheduled and when the call ends.
+
+A hook is an object of a ``Hook`` subclass that overrides the methods it cares about; each receives one frozen
+event of plain data: the operation's name, the HTTP method, the path template (``/2fa/2/pin/{pinId}/verify``:
+never an id), the status, the attempt, durations, ``maybe_sent``. Never the API key, a PIN or a phone number.
+
+A client built without hooks does no hook work at all (one check of an empty tuple per call); only the methods a
+hook overrides are called. A hook that raises is logged (once per hook and event) and otherwise ignored: watching
+a call must not break it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import attrs
+
+__all__ = [
+    "CallFinished",
+    "CallStarted",
+    "Hook",
+    "Hooks",
+    "RequestSent",
+    "ResponseReceived",
+    "RetryScheduled",
+]
+
+logger = logging.getLogger("infobip_2fa_async")
+
+_call_ids = itertools.count(1)
+
+
+@attrs.frozen
+class CallStarted:
+    """A call began (before any gate or attempt).
+
+    Attributes:
+        call_id: A number unique to this call in this process, the same in each of its events.
+        operation: The client method called, e.g. ``"send_pin"`` or ``"create_application"``.
+        method: The HTTP method, e.g. ``"POST"``.
+        route: The path with placeholders instead of ids, e.g. ``"/2fa/2/pin/{pinId}/verify"``.
+        server_address: The API's host name.
+        server_port: The API's port.
+    """
+
+    call_id: int
+    operation: str
+    method: str
+    route: str
+    server_address: str
+    server_port: int
+
+
+@attrs.frozen
+class RequestSent:
+    """An attempt is about to go out (after the gates).
+
+    Attributes:
+        call_id: The call this attempt belongs to.
+        operation: The client method called.
+        attempt: 1 for the first attempt, 2 for the first retry, ...
+    """
+
+    call_id: int
+    operation: str
+    attempt: int
+
+
+@attrs.frozen
+class ResponseReceived:
+    """An attempt ended: with an HTTP status, or with ``status`` None when no answer came.
+
+    Attributes:
+        call_id: The call this attempt belongs to.
+        operation: The client method called.
+        attempt: Which attempt this was (1 = the first).
+        status: The HTTP status, or None when the connection failed or timed out.
+        error_type: The error's class name when the attempt failed (``"RateLimitError"``), else None.
+        duration: Seconds from the attempt going out to its end.
+    """
+
+    call_id: int
+    operation: str
+    attempt: int
+    status: int | None
+    error_type: str | None
+    duration: float
+
+
+@attrs.frozen
+class RetryScheduled:
+    """A failed attempt will be tried again after ``wait`` seconds.
+
+    Attributes:
+        call_id: The call being retried.
+        operation: The client method called.
+        attempt: The attempt that failed (1 = the first).
+        wait: Seconds until the next attempt (or the shared gate's pause, after a 429).
+        reason: Why, in words: ``"429 with Retry-After 2 s"``, ``"connect_error (request never sent)"``.
+    """
+
+    call_id: int
+    operation: str
+    attempt: int
+    wait: float
+    reason: str
+
+
+@attrs.frozen
+class CallFinished:
+    """A call ended.
+
+    Attributes:
+        call_id: The call.
+        operation: The client method called.
+        outcome: ``"ok"``, or ``"error"``.
+        error_type: The class name of the error raised, when the outcome is ``"error"``.
+        status: The last HTTP status answered, if any.
+        attempts: How many attempts went out.
+        duration: Seconds from the start of the call to its end, waits included.
+        maybe_sent: False only when the server provably did not act (see ``InfobipError.maybe_sent``); True for a
+            success.
+    """
+
+    call_id: int
+    operation: str
+    outcome: str
+    error_type: str | None
+    status: int | None
+    attempts: int
+    duration: float
+    maybe_sent: bool
+
+
+class Hook:
+    """Base class of instrumentation hooks: override the methods you need; the others cost nothing."""
+
+    def on_call_started(self, event: CallStarted) -> None:
+        """A call began."""
+
+    def on_request_sent(self, event: RequestSent) -> None:
+        """An attempt is about to go out."""
+
+    def on_response_received(self, event: ResponseReceived) -> None:
+        """An attempt ended, with or without an answer."""
+
+    def on_retry_scheduled(self, event: RetryScheduled) -> None:
+        """A retry was scheduled."""
+
+    def on_call_finished(self, event: CallFinished) -> None:
+        """A call ended."""
+
+
+_EVENTS = ("on_call_started", "on_request_sent", "on_response_received", "on_retry_scheduled", "on_call_finished")
+
+
+class Hooks:
+    """The hooks of one client, sorted by event: only overridden methods are kept, so an event nobody watches
+    costs an empty loop."""
+
+    def __init__(self, hooks: Iterable[object]) -> None:
+        checked: list[Hook] = []
+        for hook in hooks:
+            if not isinstance(hook, Hook):
+                from ._exceptions import ConfigurationError
+
+                raise ConfigurationError(f"hooks must be Hook instances (subclass Hook), not {type(hook).__name__}")
+            checked.append(hook)
+        self.hooks = tuple(checked)
+        self._by_event: dict[str, tuple[Callable[[Any], None], ...]] = {
+            name: tuple(getattr(hook, name) for hook in self.hooks if _overrides(hook, name)) for name in _EVENTS
+        }
+        self._failed: set[tuple[int, str]] = set()
+        self._watched = any(self._by_event.values())
+
+    def __bool__(self) -> bool:
+        """Whether any hook watches any event: when none does, the client does no hook work at all."""
+        return self._watched
+
+    def watches(self, name: str) -> bool:
+        """Whether any hook watches the event ``name`` (so that nobody pays for building an event nobody reads)."""
+        return bool(self._by_event[name])
+
+    @staticmethod
+    def new_call_id() -> int:
+        """A number for a new call, unique in this process."""
+        return next(_call_ids)
+
+    def emit(self, name: str, event: object) -> None:
+        """Call every hook watching ``name`` with ``event``; a hook's failure is logged once and ignored."""
+        for method in self._by_event[name]:
+            try:
+                method(event)
+            except Exception:
+                owner = getattr(method, "__self__", method)
+                if (id(owner), name) not in self._failed:
+                    self._failed.add((id(owner), name))
+                    logger.warning("instrumentation hook %r failed in %s (ignored)", owner, name, exc_info=True)
+
+
+def _overrides(hook: Hook, name: str) -> bool:
+    return getattr(type(hook), name) is not getattr(Hook, name)
