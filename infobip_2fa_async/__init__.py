@@ -26,6 +26,7 @@ from ._exceptions import (
     TransportError,
 )
 from ._gate import Gate, LocalGate
+from ._hooks import CallFinished, CallStarted, Hook, RequestSent, ResponseReceived, RetryScheduled
 from ._models import (
     CallStatus,
     EmailPinSent,
@@ -54,7 +55,8 @@ if TYPE_CHECKING:
         RateLimit,
         RegionalOptions,
     )
-    from ._resources import Applications, EmailTemplates, Templates
+    from ._resources import Applications
+    from ._template_resources import EmailTemplates, Templates
 
 # A library logs, the application decides where it goes: without this, Python's last-resort handler would print
 # this library's retry warnings to stderr in programs that never configured logging.
@@ -67,7 +69,8 @@ _LAZY = {
          "PinType", "RateLimit", "RegionalOptions"],
         "._management_models",
     ),
-    **dict.fromkeys(["Applications", "EmailTemplates", "Templates"], "._resources"),
+    "Applications": "._resources",
+    **dict.fromkeys(["EmailTemplates", "Templates"], "._template_resources"),
     **dict.fromkeys(["BulkResult", "SendPinRequest"], "._bulk"),
 }  # fmt: skip
 
@@ -100,6 +103,8 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "BulkResult",
+    "CallFinished",
+    "CallStarted",
     "CallStatus",
     "ConfigurationError",
     "DeadlineExceededError",
@@ -109,6 +114,7 @@ __all__ = [
     "EmailTemplates",
     "Gate",
     "GateUnavailableError",
+    "Hook",
     "IndiaDltOptions",
     "InfobipError",
     "InvalidRequestError",
@@ -128,10 +134,13 @@ __all__ = [
     "RegionalOptions",
     "RequestMaybeSentError",
     "RequestNotSentError",
+    "RequestSent",
     "ResponseDecodeError",
+    "ResponseReceived",
     "ResponseTooLargeError",
     "RetryDecision",
     "RetryPolicy",
+    "RetryScheduled",
     "SendPinRequest",
     "ServerError",
     "SmsStatus",

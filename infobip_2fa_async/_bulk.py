@@ -33,7 +33,18 @@ BeforeSend = Callable[[int, "SendPinRequest"], "Awaitable[None] | None"]
 
 @attrs.frozen
 class SendPinRequest:
-    """One PIN to send in bulk: the arguments of ``send_pin``, and the channel (``"sms"`` or ``"voice"``)."""
+    """One PIN to send in bulk: the arguments of ``send_pin``, and the channel.
+
+    Attributes:
+        application_id: The 2FA application.
+        message_id: The message template.
+        to: The phone number.
+        from_: A sender overriding the template's.
+        placeholders: Values for the template's placeholders.
+        track_delivery: Whether Infobip should track the delivery.
+        nc_needed: Whether to run a Number Lookup first (SMS only).
+        channel: ``"sms"`` or ``"voice"``.
+    """
 
     application_id: str
     message_id: str
@@ -47,7 +58,14 @@ class SendPinRequest:
 
 @attrs.frozen
 class BulkResult:
-    """The outcome of one input: ``result`` when it was sent, ``error`` when not (exactly one is set)."""
+    """The outcome of one input: ``result`` when it was sent, ``error`` when not (exactly one is set).
+
+    Attributes:
+        index: The input's position (0 = the first item).
+        request: The input itself (a ``SendPinRequest``, or whatever invalid item was given).
+        result: The answer, when the PIN was sent (see ``PinSent.message_sent``).
+        error: The typed error, when it was not; its ``maybe_sent`` says whether it may have gone out anyway.
+    """
 
     index: int
     request: Any

@@ -11,14 +11,14 @@ from typing import TYPE_CHECKING
 import httpx
 
 from ._config import resolve_api_key, resolve_base_url, user_agent
-from ._endpoints import pin_base, pin_verification, sms, voice
+from ._endpoints import pin_base
 from ._exceptions import ConfigurationError
 from ._gate import Gate
-from ._models import EmailPinSent, PinSent, PinVerification, Verification
+from ._hooks import Hook, Hooks
+from ._operations import PinOperations
 from ._options import (
     DEFAULT_MAX_RESPONSE_BYTES,
     NOT_GIVEN,
-    DeadlineArg,
     Sleep,
     TimeoutArg,
     attempt_timeout,
@@ -30,33 +30,50 @@ from ._retry import RetryPolicy
 if TYPE_CHECKING:
     from ._bulk import BeforeSend, BulkResult, Progress, SendPinRequest
     from ._connection import VerifyArg
-    from ._resources import Applications, EmailTemplates, Templates
+    from ._resources import Applications
+    from ._template_resources import EmailTemplates, Templates
 
 __all__ = ["TwoFactorClient"]
 
 _DEFAULT_RETRY = RetryPolicy()
 
 
-class TwoFactorClient:
+class TwoFactorClient(PinOperations):
     """Async client for Infobip's 2FA API. Create one per event loop and reuse it; close it when done.
 
-    ``api_key`` defaults to ``$INFOBIP_API_KEY``, ``base_url`` to ``$INFOBIP_BASE_URL`` and then to
-    ``https://api.infobip.com``. ``timeout`` (seconds, bounding each attempt as a whole, or an ``httpx.Timeout``,
-    whose largest phase bounds it), ``deadline`` (seconds for a whole call, retries and waits included; None: no
-    deadline) and ``retry`` apply to every call unless a call overrides them. ``max_response_bytes`` caps the size
-    of an answer, counted after decompression.
+    Every call shares the client's connection pool; ``timeout``, ``deadline`` and the retry policy apply to every
+    call unless a call gives its own. No request ever follows a redirect.
 
-    ``proxy`` (an ``http://`` URL) and ``verify`` (True, False, a CA bundle path, or an ``ssl.SSLContext`` holding
-    a client certificate too if you need one) set where and how connections go; with ``trust_env`` (the default)
-    ``HTTP_PROXY``/``HTTPS_PROXY``/``NO_PROXY`` and ``SSL_CERT_FILE``/``SSL_CERT_DIR`` are honoured as httpx
-    honours them. No request ever follows a redirect.
+    Args:
+        api_key: The API key; default ``$INFOBIP_API_KEY``.
+        base_url: Your account's base URL (``https://xxxxx.api.infobip.com``); default ``$INFOBIP_BASE_URL``, then
+            ``https://api.infobip.com``. Without a scheme, ``https://`` is assumed; ``http://`` only for loopback
+            or with ``allow_insecure_http``.
+        timeout: Bound on each attempt as a whole (connecting, sending, waiting, reading): seconds, or an
+            ``httpx.Timeout`` whose phases are kept and whose largest phase bounds the attempt. Default
+            ``DEFAULT_TIMEOUT`` (an attempt ends within 30 s).
+        deadline: Bound on a whole call, retries and waits included, in seconds; None (default) for none.
+        retry: How failures are retried (``RetryPolicy``).
+        max_response_bytes: The largest answer read, counted after decompression (default 4 MiB).
+        proxy: An ``http://`` or ``https://`` proxy URL for this client's own connections.
+        verify: TLS: True (certifi's CAs, or ``SSL_CERT_FILE``/``SSL_CERT_DIR``), False (no checks), a CA bundle
+            path, or an ``ssl.SSLContext`` (which also carries a client certificate).
+        trust_env: Whether ``HTTP_PROXY``/``HTTPS_PROXY``/``NO_PROXY`` and ``SSL_CERT_FILE``/``SSL_CERT_DIR`` count,
+            as httpx reads them.
+        http_client: Your own ``httpx.AsyncClient`` to send through (it keeps its proxy and TLS settings and is
+            never closed by this client).
+        transport: An httpx transport to send through (tests, the sandbox's, a mock).
+        api_version: 2 (current) or 1 (the first API version's ``/2fa/1`` paths) for the SMS and voice operations.
+        allow_insecure_http: Allow ``http://`` to a host that is not loopback (the key would travel unencrypted).
+        gate: A ``LocalGate``, or a ``RedisGate`` shared by many processes, that every request passes: one rate
+            budget, and one pause after a 429 for everyone behind it.
+        hooks: ``Hook`` instances told of every call, attempt and retry (``OpenTelemetryHooks``, your own).
+        sleep: What waits between retries (default ``asyncio.sleep``); tests inject one that does not wait.
+        clock: What deadlines and bulk rate limits read (default ``time.monotonic``).
 
-    Pass ``http_client`` to use your own ``httpx.AsyncClient`` (it keeps its own proxy and TLS settings and is
-    never closed by this client) or ``transport`` to plug an httpx transport (tests, the sandbox). ``gate`` (a
-    ``LocalGate``, or a ``RedisGate`` shared by many processes) is passed by every request of this client: one
-    rate budget, and one pause after a 429 for everyone behind it. ``sleep`` replaces ``asyncio.sleep`` between
-    retries and ``clock`` replaces ``time.monotonic`` for deadlines and bulk rate limiting, so tests can run
-    without waiting.
+    Raises:
+        ConfigurationError: No API key, an unusable key or base URL, conflicting arguments.
+        InvalidRequestError: A timeout, deadline or size that means nothing (0, negative, NaN, infinite).
     """
 
     def __init__(
@@ -76,6 +93,7 @@ class TwoFactorClient:
         api_version: int = 2,
         allow_insecure_http: bool = False,
         gate: Gate | None = None,
+        hooks: Iterable[Hook] = (),
         sleep: Sleep | None = None,
         clock: Callable[[], float] | None = None,
     ) -> None:
@@ -105,10 +123,11 @@ class TwoFactorClient:
             "Accept": "application/json",
             "User-Agent": user_agent(httpx.__version__),
         }
-        host = httpx.URL(url).host
+        parsed = httpx.URL(url)
+        host = parsed.host
         # Imported here, not at the top: the retry machinery, the converter and aiohttp load when the first
         # client is built, which keeps ``import infobip_2fa_async`` light.
-        from . import _resources as resources
+        from . import _resources, _template_resources
         from ._backends._choose import choose_backend
         from ._connection import resolve_proxy
         from ._transport import HttpTransport
@@ -126,15 +145,28 @@ class TwoFactorClient:
         )
         self._transport = HttpTransport(
             backend=backend, base_url=url, host=host, policy=retry, timeout=limits, deadline=check_deadline(deadline),
-            sleep=sleep, clock=self._clock, gate=gate, respx_fallback=respx_fallback,
+            sleep=sleep, clock=self._clock, gate=gate, hooks=Hooks(hooks),
+            port=parsed.port or (443 if parsed.scheme == "https" else 80), respx_fallback=respx_fallback,
         )  # fmt: skip
         self._call = self._transport.call
-        self.applications: Applications = resources.Applications(self._call)
-        """Create, list, read and update 2FA applications."""
-        self.templates: Templates = resources.Templates(self._call)
-        """Create, list, read and update SMS/voice message templates."""
-        self.email_templates: EmailTemplates = resources.EmailTemplates(self._call)
-        """Create and update e-mail message templates."""
+        self._applications = _resources.Applications(self._call)
+        self._templates = _template_resources.Templates(self._call)
+        self._email_templates = _template_resources.EmailTemplates(self._call)
+
+    @property
+    def applications(self) -> Applications:
+        """Create, list, read and update 2FA applications: ``await client.applications.create(name="Login")``."""
+        return self._applications
+
+    @property
+    def templates(self) -> Templates:
+        """Create, list, read and update SMS/voice message templates of an application."""
+        return self._templates
+
+    @property
+    def email_templates(self) -> EmailTemplates:
+        """Create and update e-mail message templates of an application."""
+        return self._email_templates
 
     @property
     def base_url(self) -> str:
@@ -163,164 +195,12 @@ class TwoFactorClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the connections this client opened (a caller's ``http_client`` is left open)."""
+        """Close the connections this client opened (a caller's ``http_client`` is left open).
+
+        Calls made after it raise ``ConfigurationError``. ``async with TwoFactorClient() as client:`` closes it on
+        the way out.
+        """
         await self._transport.aclose()
-
-    async def send_pin(
-        self,
-        *,
-        application_id: str,
-        message_id: str,
-        to: str,
-        from_: str | None = None,
-        placeholders: dict[str, str] | None = None,
-        track_delivery: bool | None = None,
-        nc_needed: bool | None = None,
-        max_retries: int | None = None,
-        timeout: TimeoutArg = NOT_GIVEN,
-        deadline: DeadlineArg = NOT_GIVEN,
-    ) -> PinSent:
-        """Generate a PIN and send it by SMS to ``to``. Not retried after it may have reached the server."""
-        request = sms.send_pin(
-            self._pin_base,
-            application_id=application_id,
-            message_id=message_id,
-            to=to,
-            from_=from_,
-            placeholders=placeholders,
-            track_delivery=track_delivery,
-            nc_needed=nc_needed,
-        )
-        return await self._call(request, max_retries=max_retries, timeout=timeout, deadline=deadline)
-
-    async def resend_pin(
-        self,
-        pin_id: str,
-        *,
-        placeholders: dict[str, str] | None = None,
-        track_delivery: bool | None = None,
-        max_retries: int | None = None,
-        timeout: TimeoutArg = NOT_GIVEN,
-        deadline: DeadlineArg = NOT_GIVEN,
-    ) -> PinSent:
-        """Send the same PIN again by SMS, under the same ``pin_id``."""
-        request = sms.resend_pin(self._pin_base, pin_id, placeholders=placeholders, track_delivery=track_delivery)
-        return await self._call(request, max_retries=max_retries, timeout=timeout, deadline=deadline)
-
-    async def send_voice_pin(
-        self,
-        *,
-        application_id: str,
-        message_id: str,
-        to: str,
-        from_: str | None = None,
-        placeholders: dict[str, str] | None = None,
-        track_delivery: bool | None = None,
-        max_retries: int | None = None,
-        timeout: TimeoutArg = NOT_GIVEN,
-        deadline: DeadlineArg = NOT_GIVEN,
-    ) -> PinSent:
-        """Generate a PIN and read it out in a voice call to ``to``."""
-        request = voice.send_voice_pin(
-            self._pin_base,
-            application_id=application_id,
-            message_id=message_id,
-            to=to,
-            from_=from_,
-            placeholders=placeholders,
-            track_delivery=track_delivery,
-        )
-        return await self._call(request, max_retries=max_retries, timeout=timeout, deadline=deadline)
-
-    async def resend_voice_pin(
-        self,
-        pin_id: str,
-        *,
-        placeholders: dict[str, str] | None = None,
-        track_delivery: bool | None = None,
-        max_retries: int | None = None,
-        timeout: TimeoutArg = NOT_GIVEN,
-        deadline: DeadlineArg = NOT_GIVEN,
-    ) -> PinSent:
-        """Call again and read out the same PIN, under the same ``pin_id``."""
-        request = voice.resend_voice_pin(
-            self._pin_base, pin_id, placeholders=placeholders, track_delivery=track_delivery
-        )
-        return await self._call(request, max_retries=max_retries, timeout=timeout, deadline=deadline)
-
-    async def verify_pin(
-        self,
-        pin_id: str,
-        pin: str,
-        *,
-        max_retries: int | None = None,
-        timeout: TimeoutArg = NOT_GIVEN,
-        deadline: DeadlineArg = NOT_GIVEN,
-    ) -> PinVerification:
-        """Check the PIN the user typed. A wrong PIN is ``verified=False``, not an exception."""
-        request = pin_verification.verify_pin(self._pin_base, pin_id, pin)
-        return await self._call(request, max_retries=max_retries, timeout=timeout, deadline=deadline)
-
-    async def send_email_pin(
-        self,
-        *,
-        application_id: str,
-        message_id: str,
-        to: str,
-        from_: str | None = None,
-        placeholders: dict[str, str] | None = None,
-        landing_page_placeholders: dict[str, str] | None = None,
-        max_retries: int | None = None,
-        timeout: TimeoutArg = NOT_GIVEN,
-        deadline: DeadlineArg = NOT_GIVEN,
-    ) -> EmailPinSent:
-        """Generate a PIN and e-mail it to the address ``to``."""
-        from ._endpoints import email
-
-        request = email.send_email_pin(
-            application_id=application_id,
-            message_id=message_id,
-            to=to,
-            from_=from_,
-            placeholders=placeholders,
-            landing_page_placeholders=landing_page_placeholders,
-        )
-        return await self._call(request, max_retries=max_retries, timeout=timeout, deadline=deadline)
-
-    async def resend_email_pin(
-        self,
-        pin_id: str,
-        *,
-        placeholders: dict[str, str] | None = None,
-        landing_page_placeholders: dict[str, str] | None = None,
-        max_retries: int | None = None,
-        timeout: TimeoutArg = NOT_GIVEN,
-        deadline: DeadlineArg = NOT_GIVEN,
-    ) -> EmailPinSent:
-        """E-mail the same PIN again, under the same ``pin_id``."""
-        from ._endpoints import email
-
-        request = email.resend_email_pin(
-            pin_id, placeholders=placeholders, landing_page_placeholders=landing_page_placeholders
-        )
-        return await self._call(request, max_retries=max_retries, timeout=timeout, deadline=deadline)
-
-    async def verification_status(
-        self,
-        application_id: str,
-        *,
-        msisdn: str,
-        verified: bool | None = None,
-        sent: bool | None = None,
-        max_retries: int | None = None,
-        timeout: TimeoutArg = NOT_GIVEN,
-        deadline: DeadlineArg = NOT_GIVEN,
-    ) -> list[Verification]:
-        """What was sent to ``msisdn`` under the application and whether it was verified."""
-        from ._endpoints import verification_status
-
-        request = verification_status.verification_status(application_id, msisdn=msisdn, verified=verified, sent=sent)
-        return await self._call(request, max_retries=max_retries, timeout=timeout, deadline=deadline)
 
     def send_many(
         self,
@@ -336,15 +216,32 @@ class TwoFactorClient:
     ) -> AsyncIterator[BulkResult]:
         """Send many PINs: ``async for outcome in client.send_many(requests): ...``.
 
-        ``requests`` (an iterable or async iterable of SendPinRequest) is read lazily, at most ``concurrency`` sends
-        in flight. Exactly one BulkResult comes back per input, as sends finish or, with ``ordered=True``, in input
-        order. ``rate`` caps requests per second (``burst`` of them may go at once after a quiet spell: one second's
-        worth by default, 1 for evenly spaced sends); a 429 pauses every worker together. ``gate`` replaces
-        ``rate``/``burst`` with a gate of your own (a ``RedisGate`` shares the budget with other processes).
-        ``on_progress(done, total or None, succeeded, failed)`` is called after each result;
-        ``before_send(index, request)`` just before each attempt at an item goes out, after the rate limit (the
-        moment a journal should record "may have been sent"). Stopping early (``break``) or being cancelled cancels
-        the sends in flight.
+        The input is read lazily, with at most ``concurrency`` sends in flight and ``2 x concurrency`` items held, so
+        memory follows ``concurrency``, not the input's size. Exactly one ``BulkResult`` comes back per input; a
+        failure, or an invalid item, is a result, never a stop. Stopping early (``break``) or being cancelled
+        cancels the sends in flight.
+
+        Args:
+            requests: An iterable or async iterable of ``SendPinRequest``.
+            concurrency: Sends in flight at once.
+            rate: Requests per second for the run; None for no limit (a 429 still pauses every worker together).
+            burst: How many requests may go at once after a quiet spell (default one second's worth; 1 spaces them
+                evenly).
+            gate: A gate of your own instead of ``rate``/``burst`` (a ``RedisGate`` shares them with other
+                processes).
+            ordered: Yield results in input order (holding at most the window) instead of as they finish.
+            on_progress: Called after each result with ``(done, total or None, succeeded, failed)``.
+            before_send: Called with ``(index, request)`` just before each attempt at an item goes out, after the
+                rate limit: the moment a journal should record "may have been sent". It may be a coroutine
+                function.
+
+        Returns:
+            An async iterator of ``BulkResult``: ``result`` (the ``PinSent``) when sent, ``error`` (an
+            ``InfobipError``; see its ``maybe_sent``) when not.
+
+        Raises:
+            InvalidRequestError: ``concurrency``, ``rate``, ``burst`` or ``gate`` is invalid, or ``requests`` is not
+                iterable (raised here, before anything is read).
         """
         from . import _bulk
 

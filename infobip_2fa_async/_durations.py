@@ -21,7 +21,12 @@ _LIMIT = re.compile(r"([0-9]+)/([0-9]*(?:ms|s|m|h|d))")
 
 
 class RateLimit(NamedTuple):
-    """A typed application limit: at most ``attempts`` events per ``window`` (the API's "attempts/window")."""
+    """A typed application limit: at most ``attempts`` events per ``window`` (the API's "attempts/window").
+
+    Attributes:
+        attempts: How many events the window allows.
+        window: The window's length.
+    """
 
     attempts: int
     window: timedelta

@@ -57,8 +57,9 @@ __all__ = [
 class InfobipError(Exception):
     """Base class of every error raised by infobip_2fa_async.
 
-    ``maybe_sent`` is True unless the error proves the server did not act on the request: when in doubt, a send
-    counts as possibly made.
+    Attributes:
+        maybe_sent: True unless the error proves the server did not act on the request: when in doubt, a send
+            counts as possibly made, and sending it again could text the person twice.
     """
 
     maybe_sent: bool = True
@@ -71,8 +72,12 @@ class ConfigurationError(InfobipError):
 
 
 class InvalidRequestError(InfobipError, ValueError):
-    """An argument is invalid; raised before anything is sent. ``argument`` names it, ``problem`` says what is
-    wrong with it."""
+    """An argument is invalid; raised before anything is sent (also a ``ValueError``).
+
+    Attributes:
+        argument: The argument's name (``"to"``, ``"placeholders"``, ``"timeout.read"``, ...).
+        problem: What is wrong with it, and how to put it right.
+    """
 
     maybe_sent = False
 
@@ -83,8 +88,20 @@ class InvalidRequestError(InfobipError, ValueError):
 
 
 class ApiError(InfobipError):
-    """The server answered with an HTTP error status. ``maybe_sent`` is True for 5xx only: a 4xx (429 included) is a
-    refusal, while a 5xx may come after the work was done."""
+    """The server answered with an HTTP error status.
+
+    Attributes:
+        status_code: The HTTP status.
+        message_id: The error's ``messageId`` (``BAD_REQUEST``, ``NOT_FOUND``, ...) or ``errorCode``, when the body
+            held one.
+        text: The error's text, when the body held one.
+        validation_errors: Field name -> messages, from the body.
+        body: The start of the body (2,000 characters), whatever it was (JSON, an HTML page, nothing).
+        headers: The answer's headers, lower-cased names.
+        method: The request's method.
+        path: The request's path.
+        maybe_sent: True for a 5xx only: a 4xx (429 included) is a refusal, a 5xx may come after the work was done.
+    """
 
     def __init__(
         self,
@@ -145,7 +162,11 @@ class NotFoundError(ApiError):
 
 
 class RateLimitError(ApiError):
-    """HTTP 429: a throttle or an application limit was hit. ``retry_after`` is in seconds, or None."""
+    """HTTP 429: a throttle or an application limit was hit; nothing was done.
+
+    Attributes:
+        retry_after: The ``Retry-After`` in seconds (from seconds or an HTTP date), or None.
+    """
 
     def __init__(
         self,
@@ -184,7 +205,16 @@ class ServerError(ApiError):
 
 
 class TransportError(InfobipError):
-    """No HTTP answer was received. ``maybe_sent`` tells whether the server may have acted on it."""
+    """No HTTP answer was received.
+
+    Attributes:
+        reason: ``connect_error``, ``connect_timeout``, ``pool_timeout``, ``tls_error``, ``proxy_error``,
+            ``protocol_error`` (never sent), or ``read_timeout``, ``write_timeout``, ``connection_dropped``,
+            ``transport_error`` (maybe sent).
+        method: The request's method.
+        path: The request's path.
+        maybe_sent: Whether the server may have acted on it.
+    """
 
     maybe_sent: bool = True
 
@@ -209,7 +239,14 @@ class RequestMaybeSentError(TransportError):
 
 class ResponseDecodeError(InfobipError):
     """A successful (2xx) answer whose body is not the JSON the operation promises. The server answered, so it
-    acted on the request: ``maybe_sent`` is True."""
+    acted on the request: ``maybe_sent`` is True.
+
+    Attributes:
+        status_code: The HTTP status.
+        body: The start of the body.
+        method: The request's method.
+        path: The request's path.
+    """
 
     maybe_sent = True
 
@@ -223,7 +260,11 @@ class ResponseDecodeError(InfobipError):
 
 class ResponseTooLargeError(ResponseDecodeError):
     """A 2xx answer whose body (after decompression) passed the client's ``max_response_bytes``; the rest was not
-    read. The server answered, so it acted: ``maybe_sent`` is True."""
+    read. The server answered, so it acted: ``maybe_sent`` is True.
+
+    Attributes:
+        limit: The cap that was passed, in bytes.
+    """
 
     def __init__(
         self, message: str, *, limit: int, status_code: int, body: str, method: str = "", path: str = ""
@@ -236,9 +277,13 @@ class DeadlineExceededError(InfobipError):
     """The call's ``deadline`` ran out before it could succeed: an attempt was cut short by it, or the wait before
     the next retry would have ended past it (that retry is then not made).
 
-    ``last_error`` is the failure the deadline cut in on, ``attempts`` how many attempts were made, ``deadline`` the
-    seconds allowed; ``maybe_sent`` is the last failure's (an attempt cut while the request was out may have
-    been carried out).
+    Attributes:
+        deadline: The seconds allowed.
+        attempts: How many attempts went out.
+        last_error: The failure the deadline cut in on (None when it ran out before any attempt).
+        method: The request's method.
+        path: The request's path.
+        maybe_sent: The last failure's (an attempt cut while the request was out may have been carried out).
     """
 
     def __init__(

@@ -45,7 +45,11 @@ class Gate(Protocol):
 
 
 def check_rate(rate: object, burst: object) -> tuple[float | None, float | None]:
-    """Validate ``rate`` (requests per second > 0, or None) and ``burst`` (requests >= 1, or None)."""
+    """Validate ``rate`` (requests per second > 0, or None) and ``burst`` (requests >= 1, or None).
+
+    Raises:
+        InvalidRequestError: Either is invalid.
+    """
     if rate is not None and (isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 < rate < math.inf):
         raise InvalidRequestError("rate", f"must be a number of requests per second > 0, or None, not {rate!r}")
     if burst is not None:
@@ -59,10 +63,17 @@ def check_rate(rate: object, burst: object) -> tuple[float | None, float | None]
 class LocalGate:
     """A gate held in this process: the rate as a GCRA token bucket, and the pause after a 429.
 
-    ``rate`` is requests per second (None: no rate limit, only the shared pause). ``burst`` is how many requests may
-    go at once after a quiet spell (default: one second's worth, ``max(1, rate)``); ``burst=1`` spaces every request
-    ``1/rate`` apart. GCRA keeps a single "theoretical arrival time", so each request sleeps at most once. ``clock``
-    and ``sleep`` default to ``time.monotonic`` and ``asyncio.sleep``; tests inject a manual clock.
+    GCRA keeps a single "theoretical arrival time", so each request sleeps at most once.
+
+    Args:
+        rate: Requests per second; None for no rate limit, only the shared pause.
+        burst: How many requests may go at once after a quiet spell (default one second's worth, ``max(1, rate)``);
+            1 spaces every request ``1/rate`` apart.
+        clock: What the gate reads (default ``time.monotonic``); tests inject a manual clock.
+        sleep: What the gate waits with (default ``asyncio.sleep``).
+
+    Raises:
+        InvalidRequestError: ``rate`` or ``burst`` is not a positive, finite number (or ``burst`` without a rate).
     """
 
     def __init__(

@@ -76,6 +76,14 @@ class ApplicationConfiguration:
     Each of them may also be given typed: ``pin_time_to_live=timedelta(minutes=15)``,
     ``send_pin_per_phone_number_limit=(3, timedelta(days=1))``. Typed views: ``pin_time_to_live_delta``
     and the ``*_rate`` properties. A field left as None keeps the server's value (or its default).
+
+    Attributes:
+        pin_attempts: Verifications one PIN allows (server default 10).
+        allow_multiple_pin_verifications: Whether a verified PIN may be verified again (default True).
+        pin_time_to_live: How long a PIN lives, ``{length}{unit}`` with unit ms, s, m, h or d (default ``"15m"``).
+        verify_pin_limit: Verifications allowed per PIN, ``{attempts}/{duration}`` (default ``"1/3s"``).
+        send_pin_per_application_limit: Sends allowed per application (default ``"10000/1d"``).
+        send_pin_per_phone_number_limit: Sends allowed per phone number (default ``"3/1d"``).
     """
 
     pin_attempts: int | None = None
@@ -110,7 +118,14 @@ class ApplicationConfiguration:
 
 @attrs.frozen
 class Application:
-    """A 2FA application: the PIN rules for one use (login, password reset, ...)."""
+    """A 2FA application: the PIN rules for one use (login, password reset, ...).
+
+    Attributes:
+        application_id: Its id.
+        name: Its name.
+        configuration: Its PIN rules.
+        enabled: Whether it may send PINs.
+    """
 
     application_id: str
     name: str | None = None
@@ -120,7 +135,13 @@ class Application:
 
 @attrs.frozen
 class IndiaDltOptions:
-    """India DLT registration details for SMS templates sent to Indian numbers."""
+    """India DLT registration details for SMS templates sent to Indian numbers.
+
+    Attributes:
+        principal_entity_id: The registered entity's id (at most 30 characters).
+        content_template_id: The registered template's id (at most 30 characters).
+        tele_marketer_id: The telemarketer's id (at most 255 characters).
+    """
 
     principal_entity_id: str
     content_template_id: str | None = None
@@ -129,7 +150,11 @@ class IndiaDltOptions:
 
 @attrs.frozen
 class RegionalOptions:
-    """Region-specific template options."""
+    """Region-specific template options.
+
+    Attributes:
+        india_dlt: India DLT registration details.
+    """
 
     india_dlt: IndiaDltOptions | None = None
 
@@ -137,7 +162,25 @@ class RegionalOptions:
 @attrs.frozen
 class MessageTemplate:
     """A message template of an application. SMS and voice templates have text; listing and getting
-    also return e-mail templates, which carry ``email_template_id``, ``from_`` and ``landing_page_id``."""
+    also return e-mail templates, which carry ``email_template_id``, ``from_`` and ``landing_page_id``.
+
+    Attributes:
+        message_id: Its id (``message_id`` in the send calls).
+        application_id: The application it belongs to.
+        message_text: The message, with ``{{pin}}`` where the PIN goes.
+        pin_placeholder: The PIN's placeholder, ``{{pin}}``.
+        pin_length: How many characters a PIN has.
+        pin_type: ``NUMERIC``, ``ALPHA``, ``HEX`` or ``ALPHANUMERIC``.
+        language: A voice message's language.
+        sender_id: The SMS sender.
+        repeat_dtmf: The key sequence that repeats a voice message.
+        speech_rate: How fast a voice message is read.
+        voice_name: The voice reading it.
+        regional: Regional options.
+        from_: An e-mail template's sender.
+        email_template_id: An e-mail template's e-mail template.
+        landing_page_id: An e-mail template's landing page.
+    """
 
     message_id: str
     application_id: str | None = None
@@ -158,7 +201,17 @@ class MessageTemplate:
 
 @attrs.frozen
 class EmailTemplate:
-    """An e-mail message template: which e-mail template and landing page carry the PIN."""
+    """An e-mail message template: which e-mail template and landing page carry the PIN.
+
+    Attributes:
+        message_id: Its id.
+        application_id: The application it belongs to.
+        email_template_id: The e-mail template that carries the PIN.
+        from_: The sender address.
+        landing_page_id: The landing page the e-mail links to.
+        pin_length: How many characters a PIN has.
+        pin_type: ``NUMERIC``, ``ALPHA``, ``HEX`` or ``ALPHANUMERIC``.
+    """
 
     message_id: str
     application_id: str | None = None

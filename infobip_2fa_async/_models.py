@@ -80,7 +80,17 @@ class PinError(WireEnum):
 
 @attrs.frozen
 class PinSent:
-    """The answer to sending or resending a PIN over SMS or voice."""
+    """The answer to sending or resending a PIN over SMS or voice.
+
+    Attributes:
+        pin_id: The PIN's id: resend and verify need it.
+        to: The number it went to, as the service has it (digits only).
+        nc_status: The Number Lookup's answer (``NcStatus`` or a string this library does not know yet); None when
+            no lookup was asked for.
+        sms_status: ``MESSAGE_SENT`` or ``MESSAGE_NOT_SENT`` for an SMS; None for voice.
+        call_status: The voice call's state (``PENDING_ACCEPTED``); None for an SMS.
+        external_message_id: Infobip's id of the underlying message, when it gives one.
+    """
 
     pin_id: str
     to: str | None = None
@@ -102,7 +112,16 @@ class PinSent:
 
 @attrs.frozen
 class PinVerification:
-    """The answer to verifying a PIN. A wrong PIN is ``verified=False`` with ``pin_error`` set, not an error."""
+    """The answer to verifying a PIN. A wrong PIN is ``verified=False`` with ``pin_error`` set, not an error.
+
+    Attributes:
+        pin_id: The PIN verified.
+        msisdn: The number the PIN was sent to.
+        verified: Whether the PIN was right (and still valid).
+        attempts_remaining: Verifications the PIN still allows.
+        pin_error: Why it was not verified: ``WRONG_PIN``, ``TTL_EXPIRED``, ``NO_MORE_PIN_ATTEMPTS`` (``PinError``),
+            or a string this library does not know yet; None when verified.
+    """
 
     pin_id: str
     msisdn: str
@@ -113,7 +132,12 @@ class PinVerification:
 
 @attrs.frozen
 class EmailStatus:
-    """Delivery state of a PIN e-mail, e.g. name PENDING_ACCEPTED."""
+    """Delivery state of a PIN e-mail.
+
+    Attributes:
+        name: The state, e.g. ``PENDING_ACCEPTED``.
+        description: The state in words.
+    """
 
     name: str | None = None
     description: str | None = None
@@ -121,7 +145,13 @@ class EmailStatus:
 
 @attrs.frozen
 class EmailPinSent:
-    """The answer to sending or resending a PIN by e-mail."""
+    """The answer to sending or resending a PIN by e-mail.
+
+    Attributes:
+        pin_id: The PIN's id.
+        to: The address it went to.
+        email_status: The e-mail's delivery state.
+    """
 
     pin_id: str
     to: str | None = None
@@ -130,7 +160,14 @@ class EmailPinSent:
 
 @attrs.frozen
 class Verification:
-    """One phone number's verification state. Times are kept as the API gives them (UNIX time)."""
+    """One PIN sent to a phone number, and whether it was verified.
+
+    Attributes:
+        msisdn: The phone number.
+        verified: Whether the PIN was verified.
+        verified_at: When, as the API gives it (UNIX time; the schema says milliseconds).
+        sent_at: When the PIN was sent, likewise.
+    """
 
     msisdn: str
     verified: bool | None = None

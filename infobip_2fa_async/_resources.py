@@ -1,30 +1,23 @@
-"""The management groups of TwoFactorClient: ``client.applications``, ``client.templates``,
-``client.email_templates``. Each method validates through an endpoint module and sends through the transport's
+"""``client.applications``, the first of the management groups of TwoFactorClient (the templates' are in
+``_template_resources``). Each method validates through an endpoint module and sends through the transport's
 ``call``."""
 
 from __future__ import annotations
 
 import builtins
 
-from ._endpoints import applications, email_templates, fields_of, templates
+from ._endpoints import applications
 from ._management_models import (
     Application,
     ApplicationConfiguration,
-    EmailTemplate,
-    EmailTemplateBody,
-    Language,
-    MessageTemplate,
-    PinType,
-    RegionalOptions,
-    TemplateBody,
 )
 from ._options import NOT_GIVEN, DeadlineArg, TimeoutArg
 from ._request import Call
 
-__all__ = ["Applications", "EmailTemplates", "Templates"]
+__all__ = ["Applications", "Group"]
 
 
-class _Group:
+class Group:
     def __init__(self, call: Call) -> None:
         self._call = call
 
@@ -32,7 +25,7 @@ class _Group:
         return f"<{type(self).__name__} of a TwoFactorClient>"
 
 
-class Applications(_Group):
+class Applications(Group):
     """2FA applications: each holds the PIN rules (attempts, time to live, limits) for one use."""
 
     async def list(
@@ -42,7 +35,23 @@ class Applications(_Group):
         timeout: TimeoutArg = NOT_GIVEN,
         deadline: DeadlineArg = NOT_GIVEN,
     ) -> builtins.list[Application]:
-        """Every application of the account."""
+        """Every application of the account.
+
+        Args:
+            max_retries: Retries allowed for this call (default: the client's ``RetryPolicy``).
+            timeout: Bound on each attempt (default: the client's).
+            deadline: Bound on the whole call, in seconds; None for none (default: the client's).
+
+        Returns:
+            The applications, each with its ``configuration``.
+
+        Raises:
+            InvalidRequestError: An id is not a usable string (nothing was sent).
+            NotFoundError: No such application or template.
+            ApiError: Another error status.
+            TransportError: No answer came (reads and updates are retried after 5xx and timeouts).
+            DeadlineExceededError: The deadline ran out.
+        """
         return await self._call(
             applications.list_applications(), max_retries=max_retries, timeout=timeout, deadline=deadline
         )
@@ -57,7 +66,27 @@ class Applications(_Group):
         timeout: TimeoutArg = NOT_GIVEN,
         deadline: DeadlineArg = NOT_GIVEN,
     ) -> Application:
-        """Create an application; its configuration is checked locally first."""
+        """Create an application (the API answers 201).
+
+        Args:
+            name: The application's name.
+            configuration: Its PIN rules (attempts, time to live, limits), checked locally first; left out, the
+                server's defaults (or, on update, its current values).
+            enabled: Whether it may send PINs.
+            max_retries: Retries allowed for this call (default: the client's ``RetryPolicy``).
+            timeout: Bound on each attempt (default: the client's).
+            deadline: Bound on the whole call, in seconds; None for none (default: the client's).
+
+        Returns:
+            The application, with its new ``application_id``.
+
+        Raises:
+            InvalidRequestError: A field is invalid, checked before anything is sent.
+            BadRequestError: The service refused a field.
+            ApiError: Another error status.
+            TransportError: No answer came (a create is not retried after it may have reached the server).
+            DeadlineExceededError: The deadline ran out.
+        """
         request = applications.create_application(name=name, configuration=configuration, enabled=enabled)
         return await self._call(request, max_retries=max_retries, timeout=timeout, deadline=deadline)
 
@@ -69,7 +98,24 @@ class Applications(_Group):
         timeout: TimeoutArg = NOT_GIVEN,
         deadline: DeadlineArg = NOT_GIVEN,
     ) -> Application:
-        """One application by id."""
+        """One application by id.
+
+        Args:
+            application_id: The application's id.
+            max_retries: Retries allowed for this call (default: the client's ``RetryPolicy``).
+            timeout: Bound on each attempt (default: the client's).
+            deadline: Bound on the whole call, in seconds; None for none (default: the client's).
+
+        Returns:
+            The application.
+
+        Raises:
+            InvalidRequestError: An id is not a usable string (nothing was sent).
+            NotFoundError: No such application or template.
+            ApiError: Another error status.
+            TransportError: No answer came (reads and updates are retried after 5xx and timeouts).
+            DeadlineExceededError: The deadline ran out.
+        """
         return await self._call(
             applications.get_application(application_id), max_retries=max_retries, timeout=timeout, deadline=deadline
         )
@@ -85,121 +131,29 @@ class Applications(_Group):
         timeout: TimeoutArg = NOT_GIVEN,
         deadline: DeadlineArg = NOT_GIVEN,
     ) -> Application:
-        """Change an application's name, configuration or enabled flag."""
+        """Replace an application's name, configuration and enabled flag.
+
+        Args:
+            application_id: The application's id.
+            name: The application's name.
+            configuration: Its PIN rules (attempts, time to live, limits), checked locally first; left out, the
+                server's defaults (or, on update, its current values).
+            enabled: Whether it may send PINs.
+            max_retries: Retries allowed for this call (default: the client's ``RetryPolicy``).
+            timeout: Bound on each attempt (default: the client's).
+            deadline: Bound on the whole call, in seconds; None for none (default: the client's).
+
+        Returns:
+            The application as it now is.
+
+        Raises:
+            InvalidRequestError: An id is not a usable string (nothing was sent).
+            NotFoundError: No such application or template.
+            ApiError: Another error status.
+            TransportError: No answer came (reads and updates are retried after 5xx and timeouts).
+            DeadlineExceededError: The deadline ran out.
+        """
         request = applications.update_application(
             application_id, name=name, configuration=configuration, enabled=enabled
         )
-        return await self._call(request, max_retries=max_retries, timeout=timeout, deadline=deadline)
-
-
-class Templates(_Group):
-    """SMS and voice message templates of an application (listing and getting show e-mail ones too)."""
-
-    async def list(
-        self,
-        application_id: str,
-        *,
-        max_retries: int | None = None,
-        timeout: TimeoutArg = NOT_GIVEN,
-        deadline: DeadlineArg = NOT_GIVEN,
-    ) -> builtins.list[MessageTemplate]:
-        """Every template of the application."""
-        request = templates.list_templates(application_id)
-        return await self._call(request, max_retries=max_retries, timeout=timeout, deadline=deadline)
-
-    async def create(
-        self,
-        application_id: str,
-        *,
-        message_text: str,
-        pin_type: PinType | str,
-        pin_length: int | None = None,
-        language: Language | str | None = None,
-        sender_id: str | None = None,
-        repeat_dtmf: str | None = None,
-        speech_rate: float | None = None,
-        voice_name: str | None = None,
-        regional: RegionalOptions | None = None,
-        max_retries: int | None = None,
-        timeout: TimeoutArg = NOT_GIVEN,
-        deadline: DeadlineArg = NOT_GIVEN,
-    ) -> MessageTemplate:
-        """Create an SMS/voice template; ``message_text`` must contain ``{{pin}}``."""
-        request = templates.create_template(application_id, fields_of(TemplateBody, locals()))
-        return await self._call(request, max_retries=max_retries, timeout=timeout, deadline=deadline)
-
-    async def get(
-        self,
-        application_id: str,
-        message_id: str,
-        *,
-        max_retries: int | None = None,
-        timeout: TimeoutArg = NOT_GIVEN,
-        deadline: DeadlineArg = NOT_GIVEN,
-    ) -> MessageTemplate:
-        """One template by id."""
-        request = templates.get_template(application_id, message_id)
-        return await self._call(request, max_retries=max_retries, timeout=timeout, deadline=deadline)
-
-    async def update(
-        self,
-        application_id: str,
-        message_id: str,
-        *,
-        message_text: str | None = None,
-        pin_type: PinType | str | None = None,
-        pin_length: int | None = None,
-        language: Language | str | None = None,
-        sender_id: str | None = None,
-        repeat_dtmf: str | None = None,
-        speech_rate: float | None = None,
-        voice_name: str | None = None,
-        regional: RegionalOptions | None = None,
-        max_retries: int | None = None,
-        timeout: TimeoutArg = NOT_GIVEN,
-        deadline: DeadlineArg = NOT_GIVEN,
-    ) -> MessageTemplate:
-        """Change the fields given; the others are left out of the request."""
-        request = templates.update_template(application_id, message_id, fields_of(TemplateBody, locals()))
-        return await self._call(request, max_retries=max_retries, timeout=timeout, deadline=deadline)
-
-
-class EmailTemplates(_Group):
-    """E-mail message templates of an application."""
-
-    async def create(
-        self,
-        application_id: str,
-        *,
-        email_template_id: int,
-        from_: str | None = None,
-        landing_page_id: str | None = None,
-        pin_length: int | None = None,
-        pin_type: PinType | str | None = None,
-        max_retries: int | None = None,
-        timeout: TimeoutArg = NOT_GIVEN,
-        deadline: DeadlineArg = NOT_GIVEN,
-    ) -> EmailTemplate:
-        """Create an e-mail template that sends the PIN with e-mail template ``email_template_id``."""
-        fields = fields_of(EmailTemplateBody, locals())
-        request = email_templates.create_email_template(application_id, fields)
-        return await self._call(request, max_retries=max_retries, timeout=timeout, deadline=deadline)
-
-    async def update(
-        self,
-        application_id: str,
-        message_id: str,
-        *,
-        email_template_id: int | None = None,
-        from_: str | None = None,
-        landing_page_id: str | None = None,
-        pin_length: int | None = None,
-        pin_type: PinType | str | None = None,
-        max_retries: int | None = None,
-        timeout: TimeoutArg = NOT_GIVEN,
-        deadline: DeadlineArg = NOT_GIVEN,
-    ) -> EmailTemplate:
-        """Change the fields given of an e-mail template."""
-        fields = fields_of(EmailTemplateBody, locals())
-        request = email_templates.update_email_template(application_id, message_id, fields)
         return await self._call(request, max_retries=max_retries, timeout=timeout, deadline=deadline)

@@ -42,7 +42,20 @@ def _retry_count(instance: object, attribute: attrs.Attribute[int], value: int) 
 
 @attrs.frozen
 class RetryPolicy:
-    """How the client retries. The defaults suit a web backend: at most 3 retries, waits of 0.5 s to 8 s."""
+    """How the client retries. The defaults suit a web backend: at most 3 retries, waits of 0.5 s to 8 s.
+
+    Attributes:
+        max_retries: Retries after the first try (0: never retry).
+        initial_delay: The first backoff's ceiling, in seconds; it doubles with each retry.
+        max_delay: The largest backoff ceiling, in seconds.
+        max_retry_after: The longest ``Retry-After`` slept through; a longer one raises ``RateLimitError`` at once.
+        retry_unsafe: Also retry sends and verifies after they may have reached the server (5xx, timeouts, drops):
+            this can text a person twice or spend a PIN attempt.
+        jitter: Full jitter on the backoff (False gives exact waits, handy in tests).
+
+    Raises:
+        InvalidRequestError: A negative or non-numeric value.
+    """
 
     max_retries: int = attrs.field(default=3, validator=_retry_count)
     initial_delay: float = attrs.field(default=0.5, validator=_non_negative)
@@ -54,7 +67,13 @@ class RetryPolicy:
 
 @attrs.frozen
 class RetryDecision:
-    """Whether to send the request again, after how many seconds, and why (for the log)."""
+    """Whether to send the request again, after how many seconds, and why (for the log).
+
+    Attributes:
+        retry: Whether to send it again.
+        wait: Seconds to wait first.
+        reason: Why, in words.
+    """
 
     retry: bool
     wait: float
@@ -64,16 +83,35 @@ class RetryDecision:
 def backoff(policy: RetryPolicy, attempt: int, draw: float) -> float:
     """Exponential backoff with full jitter: a wait in [0, min(max_delay, initial_delay * 2**(attempt-1))].
 
-    ``draw`` is a random number in [0, 1); with ``jitter=False`` the ceiling itself is used.
+    Args:
+        policy: The retry policy.
+        attempt: The attempt that failed (1 = the first).
+        draw: A random number in [0, 1); with ``jitter=False`` the ceiling itself is used.
+
+    Returns:
+        The wait in seconds.
     """
     ceiling = min(policy.max_delay, policy.initial_delay * 2.0 ** max(attempt - 1, 0))
     return ceiling * draw if policy.jitter else ceiling
 
 
 def decide(policy: RetryPolicy, *, error: BaseException, attempt: int, idempotent: bool, draw: float) -> RetryDecision:
-    """Decide whether the failed attempt number ``attempt`` (1 = the first) should be retried.
+    """Decide whether a failed attempt should be retried, and after how long: the client's rules as a pure function.
 
-    The retry count limit is applied by the caller; this says what the outcome itself allows.
+    The retry count limit is applied by the caller; this says what the outcome itself allows: a 429 always (after
+    its ``Retry-After`` when given, unless over ``max_retry_after``), a failure that proves the request never left
+    always, a 5xx or a failure after the request may have reached the server only when ``idempotent`` or
+    ``policy.retry_unsafe``.
+
+    Args:
+        policy: The retry policy.
+        error: What the attempt raised.
+        attempt: The attempt that failed (1 = the first).
+        idempotent: Whether sending the request twice is harmless (GET, PUT).
+        draw: A random number in [0, 1) for the jitter.
+
+    Returns:
+        Whether to retry, the wait, and the reason.
     """
     if isinstance(error, RateLimitError):
         if error.retry_after is None:

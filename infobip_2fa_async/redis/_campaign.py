@@ -55,7 +55,14 @@ return 1
 
 @attrs.frozen
 class Row:
-    """One CSV row of a campaign: its index among the data rows, its file line, its number and placeholders."""
+    """One CSV row of a campaign.
+
+    Attributes:
+        index: Its index among the data rows (0 = the first).
+        line: Its line in the file.
+        to: The phone number.
+        placeholders: Values for the template's placeholders (the row's other columns).
+    """
 
     index: int
     line: int
@@ -64,7 +71,15 @@ class Row:
 
 
 class Campaign:
-    """The Redis keys of campaign ``name`` and what is stored under them."""
+    """The Redis keys of campaign ``name`` and what is stored under them (see the module's docstring).
+
+    Args:
+        redis: A ``redis.asyncio.Redis`` client.
+        name: The campaign's name, without spaces.
+
+    Raises:
+        InvalidRequestError: The name is empty or holds a space.
+    """
 
     def __init__(self, redis: Redis, name: str) -> None:
         if not isinstance(name, str) or not name or any(ch.isspace() for ch in name):
@@ -114,11 +129,31 @@ async def submit_campaign(
     max_waiting_chunks: int = 200,
     poll: float = 0.2,
 ) -> int:
-    """Load ``rows`` into campaign ``name`` in chunks and return how many rows it holds.
+    """Load ``rows`` into a new campaign, in chunks.
 
     Back-pressure: at most ``max_waiting_chunks`` chunks wait in Redis at once (a worker deletes a chunk once it is
     done), so a campaign of tens of millions of rows costs bounded memory here and in Redis while it is loaded;
     workers can start before the submission ends.
+
+    Args:
+        redis: A ``redis.asyncio.Redis`` client.
+        name: The campaign's name, the same on every machine.
+        rows: The rows, read lazily.
+        application_id: The 2FA application.
+        message_id: The message template.
+        channel: ``"sms"`` or ``"voice"``.
+        rate: Requests per second for the whole campaign (every worker shares it); None for no limit.
+        burst: How many requests may go at once after a quiet spell.
+        chunk_size: Rows per chunk handed to a worker.
+        max_waiting_chunks: Chunks that may wait in Redis at once.
+        poll: Seconds between looks at the waiting chunks while holding back.
+
+    Returns:
+        How many rows the campaign holds.
+
+    Raises:
+        ConfigurationError: A campaign of that name exists already.
+        InvalidRequestError: An invalid channel, rate or burst.
     """
     rate, burst = check_rate(rate, burst)
     client: Any = redis
@@ -156,8 +191,21 @@ def _chunks(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
 
 
 async def report_campaign(redis: Redis, name: str, out: Path, *, batch: int = 10_000) -> Tally:
-    """Write campaign ``name``'s journal to ``out`` (the file ``infobip-2fa bulk`` writes, so the same resume and
-    ``--retry-unknown`` rules apply to it) and count its rows by state."""
+    """Write a campaign's journal, and count its rows by state.
+
+    Args:
+        redis: A ``redis.asyncio.Redis`` client.
+        name: The campaign's name.
+        out: Where to write the journal (the file ``infobip-2fa bulk`` writes, so the same resume and
+            ``--retry-unknown`` rules apply to it); written whole, each time.
+        batch: Journal lines read from Redis per round trip.
+
+    Returns:
+        The rows by state: sent, not sent, failed, unknown (may have been sent), not tried yet.
+
+    Raises:
+        ConfigurationError: There is no such campaign.
+    """
     client: Any = redis
     campaign = Campaign(client, name)
     settings = await campaign.settings()

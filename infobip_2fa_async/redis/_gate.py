@@ -83,9 +83,24 @@ return {wait, 1, 0, now}
 class RedisGate:
     """A gate held in Redis, shared by every process and machine that uses the same ``key``.
 
-    ``rate`` is requests per second for all of them together (None: only the shared 429 pause); ``burst`` as in
-    ``LocalGate`` (default one second's worth; 1 spaces requests evenly). Build it with ``from_url`` or around
-    your own ``redis.asyncio.Redis`` client. See the module's docstring for what happens when Redis is down.
+    Build it with ``from_url`` or around your own ``redis.asyncio.Redis`` client.
+
+    Args:
+        redis: A ``redis.asyncio.Redis`` client.
+        key: The name of the shared budget: every process naming it shares one rate and one pause.
+        rate: Requests per second for all of them together; None for only the shared 429 pause.
+        burst: As in ``LocalGate``: default one second's worth; 1 spaces requests evenly.
+        fail_open: When Redis cannot be reached, let requests through without the shared limit (a warning is
+            logged once per outage) instead of raising ``GateUnavailableError`` (the default: fail closed).
+        reserve_ahead: How far ahead, in seconds, a slot may be reserved in the same round trip.
+        sleep: What the gate waits with (default ``asyncio.sleep``).
+
+    Attributes:
+        calls: How many times this gate asked Redis.
+        last_slot: When the latest slot this gate was granted opened, in Redis's clock (UNIX seconds).
+
+    Raises:
+        InvalidRequestError: An empty key, or an invalid rate, burst or reserve_ahead.
     """
 
     def __init__(
@@ -134,7 +149,20 @@ class RedisGate:
         reserve_ahead: float = 0.05,
         timeout: float = 2.0,
     ) -> RedisGate:
-        """A gate on the Redis at ``url`` (``redis://host:6379/0``); ``timeout`` bounds each Redis call."""
+        """A gate on the Redis at ``url``, with its own connections (closed by ``aclose``).
+
+        Args:
+            url: ``redis://host:6379/0`` (``rediss://`` for TLS).
+            key: The name of the shared budget.
+            rate: Requests per second for all processes together; None for only the pause.
+            burst: How many requests may go at once after a quiet spell.
+            fail_open: Let requests through when Redis cannot be reached (default: fail closed).
+            reserve_ahead: How far ahead a slot may be reserved in one round trip, in seconds.
+            timeout: Bound on each Redis call, in seconds.
+
+        Returns:
+            The gate.
+        """
         from redis.asyncio import Redis
 
         redis = Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
@@ -167,7 +195,11 @@ class RedisGate:
         return int(wait) / 1e6, bool(reserved), int(pause) / 1000
 
     async def enter(self) -> None:
-        """Wait for a slot in the shared budget (and for any pause, shared or local, to end)."""
+        """Wait for a slot in the shared budget (and for any pause, shared or local, to end).
+
+        Raises:
+            GateUnavailableError: Redis cannot be reached and the gate fails closed.
+        """
         if self._lock is None:
             self._lock = asyncio.Lock()
         async with self._lock:
@@ -189,7 +221,11 @@ class RedisGate:
                     return
 
     async def pause(self, seconds: float) -> None:
-        """A 429: hold every process on this key back for ``seconds`` (a longer pause already set wins)."""
+        """A 429: hold every process on this key back for ``seconds`` (a longer pause already set wins).
+
+        Args:
+            seconds: How long, from now.
+        """
         self._local_pause_until = max(self._local_pause_until, time.monotonic() + seconds)
         try:
             await self._ask("pause", max(1, math.ceil(seconds * 1000)))

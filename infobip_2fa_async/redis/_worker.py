@@ -57,9 +57,24 @@ async def run_worker(
     client: TwoFactorClient | None = None,
     consumer: str | None = None,
 ) -> Tally:
-    """Work on ``campaign`` until no row is left; return what this worker did (sent, not sent, failed, unknown).
+    """Work on a campaign until no row is left, alongside any number of other workers.
 
-    The API key and base URL come from the arguments or the usual environment variables, unless ``client`` is given.
+    Args:
+        redis_url: The Redis holding the campaign, ``redis://host:6379/0``.
+        campaign: The campaign's name.
+        concurrency: Sends in flight at once in this worker.
+        lease: Seconds this worker's chunk stays its own without a sign of life; a dead worker's chunk is taken
+            over by another after it.
+        api_key: The API key (default ``$INFOBIP_API_KEY``), unless ``client`` is given.
+        base_url: The base URL (default ``$INFOBIP_BASE_URL``), unless ``client`` is given.
+        client: A client to send with (it is not closed here).
+        consumer: This worker's name in the consumer group (default: host, process id and a random tag).
+
+    Returns:
+        What this worker did: sent, not sent, failed, unknown.
+
+    Raises:
+        ConfigurationError: There is no such campaign.
     """
     from redis.asyncio import Redis
 

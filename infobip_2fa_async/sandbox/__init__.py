@@ -67,7 +67,14 @@ UNKNOWN_NUMBER = "41799999999"
 
 
 class ManualClock:
-    """A clock for tests: starts at ``start`` and moves only when told (or when ``sleep`` is awaited)."""
+    """A clock for tests: starts at ``start`` and moves only when told (or when ``sleep`` is awaited).
+
+    Args:
+        start: The time it starts at, in seconds.
+
+    Attributes:
+        now: The time it shows.
+    """
 
     def __init__(self, start: float = 1_700_000_000.0) -> None:
         self.now = start
@@ -76,11 +83,19 @@ class ManualClock:
         return self.now
 
     def advance(self, seconds: float) -> None:
-        """Move time forward."""
+        """Move time forward.
+
+        Args:
+            seconds: How far.
+        """
         self.now += seconds
 
     async def sleep(self, seconds: float) -> None:
-        """An asyncio.sleep stand-in that moves this clock instead of waiting."""
+        """An ``asyncio.sleep`` stand-in that moves this clock instead of waiting.
+
+        Args:
+            seconds: How far to move it.
+        """
         self.now += seconds
         await asyncio.sleep(0)
 
@@ -103,8 +118,22 @@ class _SandboxTransport(httpx.AsyncBaseTransport):
 
 
 class Sandbox:
-    """An in-memory 2FA service. ``clock`` returns seconds (default ``time.time``); ``sleep`` is what
-    slow faults await (default ``asyncio.sleep``); ``seed`` makes random fault rates repeatable."""
+    """An in-memory 2FA service, used in-process (``client()``) or over HTTP (``serve()``).
+
+    Args:
+        api_keys: The keys it accepts (``Authorization: App <key>``).
+        clock: What it reads for time to live, limits and timestamps, in seconds (default ``time.time``;
+            ``ManualClock()`` moves only when told).
+        sleep: What slow faults await (default ``asyncio.sleep``).
+        seed: Makes random fault rates repeatable.
+
+    Attributes:
+        faults: The faults it injects (``Faults``).
+        asgi_app: The service as an ASGI application.
+
+    Raises:
+        ValueError: No API key given.
+    """
 
     def __init__(
         self,
@@ -130,7 +159,17 @@ class Sandbox:
         return self._service.store.outbox
 
     def last_pin(self, to: str) -> str:
-        """The PIN of the latest delivery to ``to`` (a phone number in any usual format, or an e-mail)."""
+        """The PIN of the latest delivery to ``to``: what the user would read on their phone.
+
+        Args:
+            to: A phone number in any usual format, or an e-mail address.
+
+        Returns:
+            The PIN.
+
+        Raises:
+            LookupError: Nothing was delivered to ``to``.
+        """
         wanted = to if "@" in to else "".join(ch for ch in to if ch.isdigit())
         for message in reversed(self._service.store.outbox):
             if message.to == wanted:
@@ -142,7 +181,14 @@ class Sandbox:
         return _SandboxTransport(self.asgi_app)
 
     def client(self, **kwargs: Any) -> TwoFactorClient:
-        """A TwoFactorClient bound to this sandbox (any TwoFactorClient argument may be given)."""
+        """A TwoFactorClient bound to this sandbox, in-process (no sockets).
+
+        Args:
+            **kwargs: Any ``TwoFactorClient`` argument (``sleep``, ``retry``, ``hooks``, ...).
+
+        Returns:
+            The client; close it (or use ``async with``) when done.
+        """
         kwargs.setdefault("api_key", self.api_keys[0])
         kwargs.setdefault("base_url", SANDBOX_BASE_URL)
         if "http_client" not in kwargs:
@@ -153,12 +199,22 @@ class Sandbox:
     async def serve(
         self, host: str = "127.0.0.1", port: int = 0, *, limits: ServerLimits | None = None
     ) -> AsyncIterator[SandboxServer]:
-        """Serve the sandbox over HTTP while the block runs (``port=0`` picks a free port).
+        """Serve the sandbox over HTTP while the block runs: ``async with sandbox.serve() as server: ...``.
 
-        ``limits`` bound what one request may cost (``ServerLimits``: body and head sizes, how long a request may
-        take to arrive, how long an idle connection stays). Off loopback (``host="0.0.0.0"``, say) the well-known
-        key ``sandbox-key`` is refused, so that nobody on the network can use the sandbox or read its outbox
-        without the key you chose: build the Sandbox with ``api_keys=(...)``.
+        Off loopback (``host="0.0.0.0"``, say) the well-known key ``sandbox-key`` is refused, so that nobody on the
+        network can use the sandbox or read its outbox without the key you chose; the outbox then needs the key.
+
+        Args:
+            host: The address to listen on.
+            port: The port; 0 picks a free one.
+            limits: What one request may cost (``ServerLimits``: body and head sizes, how long a request may take to
+                arrive, how long an idle connection stays).
+
+        Yields:
+            Where it listens (``server.base_url``, ``server.api_key``).
+
+        Raises:
+            ValueError: Off loopback with the well-known key.
         """
         from ._server import Listener, ServerLimits
 
@@ -178,7 +234,13 @@ class Sandbox:
 
 
 class SandboxServer:
-    """Where a served sandbox listens."""
+    """Where a served sandbox listens.
+
+    Attributes:
+        host: The address it listens on.
+        port: The port.
+        api_key: A key it accepts.
+    """
 
     def __init__(self, host: str, port: int, api_key: str) -> None:
         self.host = host

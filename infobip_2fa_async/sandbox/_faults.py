@@ -27,7 +27,15 @@ class FaultKind(str, Enum):
 @attrs.frozen
 class Fault:
     """One injected fault. Build it with the class methods; ``after_processing`` faults really carry out
-    the request (a PIN is sent, an attempt is spent) and only then spoil the answer."""
+    the request (a PIN is sent, an attempt is spent) and only then spoil the answer.
+
+    Attributes:
+        kind: What it does.
+        status: The HTTP status it answers with, if any.
+        retry_after: A 429's ``Retry-After``, if any.
+        seconds: How long a slow fault waits.
+        after_processing: Whether the request is carried out before the answer is spoiled.
+    """
 
     kind: FaultKind
     status: int = 0
@@ -98,12 +106,26 @@ class Faults:
         """Every fault injected so far, with the ``"METHOD /path"`` it hit."""
 
     def script(self, *faults: Fault | None, match: str | None = None) -> None:
-        """Apply these faults to the next requests whose ``"METHOD /path"`` matches ``match`` (a regex)."""
+        """Apply these faults to the next matching requests, in order.
+
+        Args:
+            *faults: The faults; ``None`` lets one request through untouched.
+            match: A regex over ``"METHOD /path"``; None matches every request.
+        """
         pattern = re.compile(match) if match is not None else None
         self._scripts.extend((fault, pattern) for fault in faults)
 
     def rate(self, fault: Fault, probability: float, *, match: str | None = None) -> None:
-        """Inject ``fault`` into about ``probability`` (0 to 1) of the matching requests."""
+        """Inject ``fault`` into a share of the matching requests.
+
+        Args:
+            fault: The fault.
+            probability: The share, from 0 to 1.
+            match: A regex over ``"METHOD /path"``; None matches every request.
+
+        Raises:
+            ValueError: The probability is not between 0 and 1.
+        """
         if not 0.0 <= probability <= 1.0:
             raise ValueError(f"probability must be between 0 and 1, not {probability}")
         self._rates.append(_Rate(fault, probability, re.compile(match) if match is not None else None))
@@ -114,7 +136,14 @@ class Faults:
         self._rates.clear()
 
     def pick(self, target: str) -> Fault | None:
-        """The fault for this request, if any (the first matching scripted one, else a random draw)."""
+        """The fault for this request, if any (the first matching scripted one, else a random draw).
+
+        Args:
+            target: The request, as ``"METHOD /path"``.
+
+        Returns:
+            The fault, or None.
+        """
         for index, (fault, pattern) in enumerate(self._scripts):
             if pattern is None or pattern.search(target):
                 del self._scripts[index]

@@ -31,7 +31,14 @@ _READ_SIZE = 65536
 
 @attrs.frozen
 class ServerLimits:
-    """What one request may cost the server: its size, and how long it may take to arrive."""
+    """What one request may cost the server: its size, and how long it may take to arrive.
+
+    Attributes:
+        max_body_bytes: The largest request body; a larger one gets 413, unread.
+        max_header_bytes: The largest request head; a larger one gets 431.
+        request_timeout: Seconds a request may take to arrive whole; a trickle past it gets 408 and a close.
+        idle_timeout: Seconds a kept-alive connection may sit idle before it is closed.
+    """
 
     max_body_bytes: int = 1024 * 1024
     max_header_bytes: int = 16 * 1024

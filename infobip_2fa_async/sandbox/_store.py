@@ -27,6 +27,14 @@ class OutboxMessage:
     """One delivery the sandbox made: what a phone or mailbox would have received.
 
     Its repr masks the PIN, in ``pin`` and inside ``text``, so a failing test's output does not show it.
+
+    Attributes:
+        channel: ``"sms"``, ``"voice"`` or ``"email"``.
+        to: The number (digits) or address.
+        text: The message, placeholders and PIN filled in.
+        pin_id: The PIN's id.
+        pin: The PIN.
+        sent_at: When, on the sandbox's clock.
     """
 
     channel: str

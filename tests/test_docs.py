@@ -1,12 +1,15 @@
-"""The README's Python examples run as written.
+"""The Python examples of the README and of every documentation page run as written.
 
 Whole programs (they call ``asyncio.run``) run as they are, with the API at api.infobip.com answered by respx.
-A test function (the plugin example) runs with the plugin's fixtures. Every other fragment runs inside an
-async function against a fresh sandbox, with the names it uses (``client``, ``app``, ``sent``, ...) set up.
+A test function (the plugin example, the example apps' test) runs with the plugin's fixtures. Every other fragment
+runs inside an async function against a fresh sandbox, with the names it uses (``client``, ``app``, ``sent``, ...)
+set up. Values a line shows in its comment are checked, and the command-line page's shell block is run as a user
+runs it.
 """
 
 from __future__ import annotations
 
+import inspect
 import re
 import textwrap
 from pathlib import Path
@@ -21,12 +24,17 @@ import infobip_2fa_async.sandbox as sandbox_module
 from infobip_2fa_async import ApplicationConfiguration
 from infobip_2fa_async.sandbox import ManualClock, Sandbox
 
-from .conftest import PIN_ID, SENT_JSON
+from .conftest import PIN_ID, SENT_JSON, VERIFIED_JSON
 
-README = Path(__file__).resolve().parents[1] / "README.md"
-BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.DOTALL)
-PROGRAMS = [block for block in BLOCKS if "asyncio.run(" in block]
-TESTS = [block for block in BLOCKS if "async def test_" in block]
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+BLOCKS = [
+    pytest.param(block, id=f"{page.name}:{number}")
+    for page in PAGES
+    for number, block in enumerate(re.findall(r"```python\n(.*?)```", page.read_text(), flags=re.DOTALL))
+]
+PROGRAMS = [block for block in BLOCKS if "asyncio.run(" in block.values[0]]
+TESTS = [block for block in BLOCKS if "async def test_" in block.values[0]]
 FRAGMENTS = [block for block in BLOCKS if block not in PROGRAMS and block not in TESTS]
 
 # ``sent.sms_status  # SmsStatus.MESSAGE_SENT or MESSAGE_NOT_SENT``: a line that shows a value in its comment.
@@ -75,33 +83,42 @@ def api(monkeypatch: pytest.MonkeyPatch) -> respx.MockRouter:
     monkeypatch.delenv("INFOBIP_BASE_URL", raising=False)
     with respx.mock(base_url="https://api.infobip.com", assert_all_called=False) as router:
         router.post("/2fa/2/pin").respond(json=SENT_JSON)
+        router.post(f"/2fa/2/pin/{PIN_ID}/verify").respond(json=VERIFIED_JSON)
         yield router
 
 
-def test_the_readme_has_examples_of_each_kind() -> None:
-    assert len(PROGRAMS) == 2
-    assert len(TESTS) == 1
-    assert len(FRAGMENTS) >= 12
-    assert sum(_promises_checked(fragment)[1] for fragment in FRAGMENTS) >= 3, "values shown in comments are checked"
+def test_the_docs_have_examples_of_each_kind() -> None:
+    assert len(PROGRAMS) >= 3
+    assert len(TESTS) == 2
+    assert len(FRAGMENTS) >= 15
+    promised = sum(_promises_checked(fragment.values[0])[1] for fragment in FRAGMENTS)
+    assert promised >= 3, "values shown in comments are checked"
 
 
-@pytest.mark.parametrize("index", range(len(PROGRAMS)))
-def test_whole_programs_run(index: int, api: respx.MockRouter, capsys: pytest.CaptureFixture[str]) -> None:
-    exec(compile(PROGRAMS[index], f"README.md program {index}", "exec"), {"__name__": "__main__"})  # noqa: S102
-    assert capsys.readouterr().out.strip() in (f"{PIN_ID} MESSAGE_SENT", "verified: True")
+@pytest.mark.parametrize("program", PROGRAMS)
+def test_whole_programs_run(program: str, api: respx.MockRouter, capsys: pytest.CaptureFixture[str]) -> None:
+    exec(compile(program, "docs program", "exec"), {"__name__": "__main__"})  # noqa: S102
+    assert capsys.readouterr().out.strip() in (f"{PIN_ID} MESSAGE_SENT", "verified: True", "logged in")
 
 
-async def test_the_plugin_example_passes() -> None:
+@pytest.mark.parametrize("example", TESTS)
+async def test_the_test_examples_pass(example: str) -> None:
+    """Run with the plugin's fixtures, and ``ids`` (an application and a template) for the example apps' test."""
     namespace: dict[str, Any] = {}
-    exec(compile(TESTS[0], "README.md test", "exec"), namespace)  # noqa: S102
+    exec(compile(example, "docs test", "exec"), namespace)  # noqa: S102
     clock = ManualClock()
-    sandbox = Sandbox(clock=clock)
+    sandbox = Sandbox(clock=clock, sleep=clock.sleep)
+    client = sandbox.client(sleep=clock.sleep)
+    app = await client.applications.create(name="Docs")
+    template = await client.templates.create(app.application_id, message_text="{{pin}}", pin_type="NUMERIC")
+    fixtures = {"tfa_sandbox": sandbox, "tfa_client": client, "tfa_clock": clock,
+                "ids": {"application_id": app.application_id, "message_id": template.message_id}}  # fmt: skip
     test = next(value for name, value in namespace.items() if name.startswith("test_"))
-    await test(sandbox, sandbox.client(sleep=clock.sleep), clock)
+    await test(**{name: fixtures[name] for name in inspect.signature(test).parameters})
 
 
-@pytest.mark.parametrize("index", range(len(FRAGMENTS)))
-async def test_each_fragment_runs_against_the_sandbox(index: int, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("fragment", FRAGMENTS)
+async def test_each_fragment_runs_against_the_sandbox(fragment: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("INFOBIP_API_KEY", "readme-key")  # for fragments that build a TwoFactorClient() of their own
     sandbox = Sandbox()
     counting = CountingTransport(sandbox.transport())
@@ -120,9 +137,9 @@ async def test_each_fragment_runs_against_the_sandbox(index: int, monkeypatch: p
             pin=sandbox.last_pin("41793026727"), APP_ID=app.application_id, MESSAGE_ID=template.message_id,
             phone="41793026728",
         )  # fmt: skip
-        fragment, _ = _promises_checked(FRAGMENTS[index])
+        fragment, _ = _promises_checked(fragment)
         source = "async def _fragment():\n" + textwrap.indent(fragment, "    ") + "\n    return None\n"
-        exec(compile(source, f"README.md fragment {index}", "exec"), namespace)  # noqa: S102
+        exec(compile(source, "docs fragment", "exec"), namespace)  # noqa: S102
         before = counting.count
         await namespace["_fragment"]()
         if "await " in fragment and "TwoFactorClient(" not in fragment:
@@ -131,15 +148,15 @@ async def test_each_fragment_runs_against_the_sandbox(index: int, monkeypatch: p
 
 CLI_BLOCK = next(
     block
-    for block in re.findall(r"```bash\n(.*?)```", README.read_text(), flags=re.DOTALL)
+    for block in re.findall(r"```bash\n(.*?)```", (ROOT / "docs" / "cli.md").read_text(), flags=re.DOTALL)
     if "infobip-2fa applications list" in block
 )
 
 
 async def test_the_cli_section_runs_as_written_from_a_fresh_sandbox_demo() -> None:
-    """Each line of the README's CLI block, in order, against ``infobip-2fa sandbox --demo``: PIN_ID and PIN stand
-    for what ``send`` printed and what the sandbox delivered, as the README says; the exit status is 0 unless the
-    line's comment names another."""
+    """Each line of the command-line page's block, in order, against ``infobip-2fa sandbox --demo``: PIN_ID and PIN
+    stand for what ``send`` printed and what the sandbox delivered, as the page says; the exit status is 0 unless
+    the line's comment names another."""
     import shlex
 
     import httpx
@@ -165,3 +182,38 @@ async def test_the_cli_section_runs_as_written_from_a_fresh_sandbox_demo() -> No
             assert code == expected, f"{line!r} exited {code}: {err}"
             if words[1] == "send" and code == 0:
                 pin_id = re.search(r"pinId=(\w+)", out)[1]  # type: ignore[index]
+
+
+def test_every_public_name_is_in_the_api_reference() -> None:
+    import infobip_2fa_async.redis as redis_module
+
+    reference = "\n".join(page.read_text() for page in (ROOT / "docs" / "reference").glob("*.md"))
+    documented = set(re.findall(r"::: infobip_2fa_async\.(\w+)", reference))
+    documented |= set(re.findall(r"^\s+- (\w+)$", reference, flags=re.M))  # members listed under a module
+    for module in (infobip_2fa_async, sandbox_module, redis_module):
+        missing = set(module.__all__) - documented
+        assert not missing, f"{module.__name__}: {sorted(missing)} not in docs/reference"
+
+
+def test_help_shows_every_method_with_its_arguments_results_and_errors() -> None:
+    """An IDE and help() are enough for day-to-day use: each public call documents all three."""
+    import pydoc
+
+    from infobip_2fa_async import Applications, EmailTemplates, Templates, TwoFactorClient
+
+    page = pydoc.render_doc(TwoFactorClient, renderer=pydoc.plaintext)
+    for group in ("applications", "templates", "email_templates"):
+        assert group in page
+    for owner in (TwoFactorClient, Applications, Templates, EmailTemplates):
+        for name, member in {**vars(owner.__mro__[1]), **vars(owner)}.items():
+            if name.startswith("_") or not callable(member):
+                continue
+            doc = inspect.getdoc(member) or ""
+            parameters = [p for p in inspect.signature(member).parameters if p != "self"]
+            if parameters:
+                assert "Args:" in doc, f"{owner.__name__}.{name}"
+                for parameter in parameters:
+                    assert f"{parameter.lstrip('*')}:" in doc, f"{owner.__name__}.{name}: {parameter}"
+            if name not in ("aclose",):
+                assert "Returns:" in doc, f"{owner.__name__}.{name}"
+                assert "Raises:" in doc, f"{owner.__name__}.{name}"
