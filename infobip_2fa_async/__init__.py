@@ -26,7 +26,6 @@ from ._exceptions import (
     TransportError,
 )
 from ._gate import Gate, LocalGate
-from ._hooks import CallFinished, CallStarted, Hook, RequestSent, ResponseReceived, RetryScheduled
 from ._models import (
     CallStatus,
     EmailPinSent,
@@ -44,6 +43,7 @@ from ._version import __version__
 
 if TYPE_CHECKING:
     from ._bulk import BulkResult, SendPinRequest
+    from ._hooks import CallFinished, CallStarted, Hook, RequestSent, ResponseReceived, RetryScheduled
     from ._management_models import (
         Application,
         ApplicationConfiguration,
@@ -72,6 +72,9 @@ _LAZY = {
     "Applications": "._resources",
     **dict.fromkeys(["EmailTemplates", "Templates"], "._template_resources"),
     **dict.fromkeys(["BulkResult", "SendPinRequest"], "._bulk"),
+    **dict.fromkeys(
+        ["CallFinished", "CallStarted", "Hook", "RequestSent", "ResponseReceived", "RetryScheduled"], "._hooks"
+    ),
 }  # fmt: skip
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable
 from types import TracebackType
@@ -14,7 +13,6 @@ from ._config import resolve_api_key, resolve_base_url, user_agent
 from ._endpoints import pin_base
 from ._exceptions import ConfigurationError
 from ._gate import Gate
-from ._hooks import Hook, Hooks
 from ._operations import PinOperations
 from ._options import (
     DEFAULT_MAX_RESPONSE_BYTES,
@@ -30,6 +28,7 @@ from ._retry import RetryPolicy
 if TYPE_CHECKING:
     from ._bulk import BeforeSend, BulkResult, Progress, SendPinRequest
     from ._connection import VerifyArg
+    from ._hooks import Hook
     from ._resources import Applications
     from ._template_resources import EmailTemplates, Templates
 
@@ -114,6 +113,8 @@ class TwoFactorClient(PinOperations):
             raise ConfigurationError(f"gate must be a Gate (LocalGate, RedisGate, ...), not {type(gate).__name__}")
         limits = attempt_timeout(http_client.timeout if http_client is not None and timeout is NOT_GIVEN else timeout)
         self._pin_base = pin_base(api_version)
+        import asyncio  # here, not at the top: `import infobip_2fa_async` stays light (benchmarks/README.md)
+
         self._sleep: Sleep = sleep or asyncio.sleep
         self._clock: Callable[[], float] = clock or time.monotonic
         self.api_version = api_version
@@ -130,6 +131,7 @@ class TwoFactorClient(PinOperations):
         from . import _resources, _template_resources
         from ._backends._choose import choose_backend
         from ._connection import resolve_proxy
+        from ._hooks import Hooks
         from ._transport import HttpTransport
 
         backend, respx_fallback = choose_backend(

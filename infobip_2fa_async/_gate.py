@@ -12,7 +12,6 @@ A gate is handed to ``TwoFactorClient(gate=...)`` (every request of that client 
 
 from __future__ import annotations
 
-import asyncio
 import math
 import time
 from collections.abc import Callable
@@ -84,6 +83,8 @@ class LocalGate:
         clock: Callable[[], float] | None = None,
         sleep: Sleep | None = None,
     ) -> None:
+        import asyncio  # here, not at the top: `import infobip_2fa_async` stays light
+
         self.rate, self.burst = check_rate(rate, burst)
         self._clock = clock or time.monotonic
         self._sleep = sleep or asyncio.sleep
