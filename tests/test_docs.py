@@ -146,17 +146,20 @@ async def test_each_fragment_runs_against_the_sandbox(fragment: str, monkeypatch
             assert counting.count > before, "the fragment awaits calls but none reached the sandbox"
 
 
-CLI_BLOCK = next(
-    block
-    for block in re.findall(r"```bash\n(.*?)```", (ROOT / "docs" / "cli.md").read_text(), flags=re.DOTALL)
-    if "infobip-2fa applications list" in block
-)
+def _cli_block(page: Path) -> str:
+    return next(
+        block
+        for block in re.findall(r"```bash\n(.*?)```", page.read_text(), flags=re.DOTALL)
+        if "infobip-2fa applications list" in block
+    )
 
 
-async def test_the_cli_section_runs_as_written_from_a_fresh_sandbox_demo() -> None:
-    """Each line of the command-line page's block, in order, against ``infobip-2fa sandbox --demo``: PIN_ID and PIN
+@pytest.mark.parametrize("page", ["README.md", "docs/cli.md"])
+async def test_the_cli_section_runs_as_written_from_a_fresh_sandbox_demo(page: str) -> None:
+    """Each line of the page's command-line block, in order, against ``infobip-2fa sandbox --demo``: PIN_ID and PIN
     stand for what ``send`` printed and what the sandbox delivered, as the page says; the exit status is 0 unless
     the line's comment names another."""
+    cli_block = _cli_block(ROOT / page)
     import shlex
 
     import httpx
@@ -166,7 +169,7 @@ async def test_the_cli_section_runs_as_written_from_a_fresh_sandbox_demo() -> No
     async with sandbox_command("--demo") as ready:
         env = demo_environment(ready)
         pin_id = ""
-        commands = [line for line in CLI_BLOCK.splitlines() if line.strip()]
+        commands = [line for line in cli_block.splitlines() if line.strip()]
         assert len(commands) >= 6
         for line in commands:
             command, _, comment = line.partition("#")
