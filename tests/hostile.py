@@ -5,12 +5,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import ssl
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import attrs
 import httpx
+
+from .conftest import SENT_JSON
+
+SEND = {"application_id": "A", "message_id": "M", "to": "41793026727"}
+"""send_pin's arguments in these tests."""
+SENT = json.dumps(SENT_JSON).encode()
+"""The body of a 200 answer to a send."""
 
 BACKENDS: dict[str, Callable[[], dict[str, Any]]] = {
     "aiohttp": dict,

@@ -4,7 +4,6 @@ against real 127.0.0.1 servers that send too much, compress too well, nest too d
 from __future__ import annotations
 
 import asyncio
-import json
 import tracemalloc
 import zlib
 from typing import Any
@@ -23,10 +22,8 @@ from infobip_2fa_async import (
 )
 
 from .conftest import SENT_JSON, make_client
-from .hostile import BACKENDS, Hostile, Request, answer, response_head
+from .hostile import BACKENDS, SEND, SENT, Hostile, Request, answer, response_head
 
-SEND = {"application_id": "A", "message_id": "M", "to": "41793026727"}
-SENT = json.dumps(SENT_JSON).encode()
 CAP = 64 * 1024
 
 

@@ -11,10 +11,8 @@ import pytest
 
 from infobip_2fa_async import ConfigurationError, InvalidRequestError, TwoFactorClient
 
-from .conftest import SENT_JSON, VERIFIED_JSON
-from .hostile import BACKENDS, Hostile, answer
-
-SEND = {"application_id": "A", "message_id": "M", "to": "41793026727"}
+from .conftest import VERIFIED_JSON
+from .hostile import BACKENDS, SEND, SENT, Hostile, answer
 
 
 @pytest.fixture(params=sorted(BACKENDS))
@@ -93,7 +91,7 @@ async def test_placeholders_that_cannot_be_sent_are_refused_with_the_limit_named
     backend: str, placeholders: dict[str, Any], named: str
 ) -> None:
     async with (
-        Hostile(answer(200, json.dumps(SENT_JSON).encode())) as server,
+        Hostile(answer(200, SENT)) as server,
         TwoFactorClient("k", server.url, **BACKENDS[backend]()) as client,
     ):
         with pytest.raises(InvalidRequestError, match=named) as caught:
@@ -107,7 +105,7 @@ async def test_placeholders_that_cannot_be_sent_are_refused_with_the_limit_named
 async def test_placeholders_within_the_limits_go_out_unchanged(backend: str) -> None:
     values = {"name": "Ana María", "link": "https://example.com/" + "x" * 1900}
     async with (
-        Hostile(answer(200, json.dumps(SENT_JSON).encode())) as server,
+        Hostile(answer(200, SENT)) as server,
         TwoFactorClient("k", server.url, **BACKENDS[backend]()) as client,
     ):
         await client.send_pin(**SEND, placeholders=values)

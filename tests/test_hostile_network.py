@@ -4,7 +4,6 @@ certificates, and redirects that are never followed; both backends alike, over r
 from __future__ import annotations
 
 import contextlib
-import json
 import ssl
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -25,10 +24,8 @@ from infobip_2fa_async import (
 from infobip_2fa_async._connection import environment_proxy
 
 from .conftest import SENT_JSON, RecordingSleep
-from .hostile import BACKENDS, Hostile, answer
+from .hostile import BACKENDS, SEND, SENT, Hostile, answer
 
-SEND = {"application_id": "A", "message_id": "M", "to": "41793026727"}
-SENT = json.dumps(SENT_JSON).encode()
 PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "all_proxy",
                    "no_proxy", "SSL_CERT_FILE", "SSL_CERT_DIR")  # fmt: skip
 

@@ -26,9 +26,8 @@ from infobip_2fa_async import (
 from infobip_2fa_async.sandbox import ManualClock
 
 from .conftest import SENT_JSON
-from .hostile import BACKENDS, Hostile, Request, answer, hang, response_head
+from .hostile import BACKENDS, SEND, Hostile, Request, answer, hang, response_head
 
-SEND = {"application_id": "A", "message_id": "M", "to": "41793026727"}
 TOO_MANY = answer(429, b'{"requestError":{"serviceException":{"messageId":"TOO_MANY_REQUESTS"}}}', {"Retry-After": "3"})
 
 
