@@ -10,7 +10,8 @@ The whole hierarchy::
     │   ├── AuthenticationError       401
     │   ├── PermissionDeniedError     403
     │   ├── NotFoundError             404
-    │   ├── RateLimitError            429 (``retry_after`` in seconds, or None)
+    │   ├── RateLimitError            429 (``retry_after`` in seconds, or None): a throttle, waited out together
+    │   │   └── QuotaExceededError    429 with a long Retry-After: a quota is spent until ``resets_at``
     │   └── ServerError               5xx
     ├── TransportError                no HTTP answer was received (``maybe_sent`` says if it may have arrived)
     │   ├── RequestNotSentError       connect failure, connect or pool timeout: it never left
@@ -32,6 +33,8 @@ all read this one attribute.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime, timezone
+from typing import Any
 
 __all__ = [
     "ApiError",
@@ -44,6 +47,7 @@ __all__ = [
     "InvalidRequestError",
     "NotFoundError",
     "PermissionDeniedError",
+    "QuotaExceededError",
     "RateLimitError",
     "RequestMaybeSentError",
     "RequestNotSentError",
@@ -198,6 +202,43 @@ class RateLimitError(ApiError):
         if self.retry_after is not None:
             text += f" (Retry-After: {self.retry_after:g} s)"
         return text
+
+
+class QuotaExceededError(RateLimitError):
+    """HTTP 429 whose ``Retry-After`` is longer than ``RetryPolicy.max_shared_pause``: a quota (a number's or an
+    application's daily limit), not a throttle. Nothing was done, and the same request is refused until the reset.
+
+    It does not pause a shared gate: one number's daily cap must not stop every other send for a day.
+
+    Attributes:
+        resets_at: When the quota resets (UTC), from the ``Retry-After``.
+    """
+
+    def __init__(self, status_code: int = 429, *, resets_at: datetime, **details: Any) -> None:
+        self.resets_at = resets_at
+        super().__init__(status_code, **details)
+
+    @classmethod
+    def of(cls, error: RateLimitError, *, now: float) -> QuotaExceededError:
+        """The quota error for a 429 answered at ``now`` (a Unix time) with a long ``Retry-After``."""
+        retry_after = error.retry_after or 0.0
+        quota = cls(
+            error.status_code,
+            resets_at=datetime.fromtimestamp(now + retry_after, timezone.utc).replace(microsecond=0),
+            retry_after=retry_after,
+            message_id=error.message_id,
+            text=error.text,
+            validation_errors=error.validation_errors,
+            body=error.body,
+            headers=error.headers,
+            method=error.method,
+            path=error.path,
+        )
+        quota.__cause__ = error
+        return quota
+
+    def _describe(self) -> str:
+        return f"{super()._describe()}: a quota is spent; it resets at {self.resets_at.isoformat()}"
 
 
 class ServerError(ApiError):

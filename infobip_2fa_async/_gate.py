@@ -12,15 +12,19 @@ A gate is handed to ``TwoFactorClient(gate=...)`` (every request of that client 
 
 from __future__ import annotations
 
+import logging
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Protocol, runtime_checkable
 
-from ._exceptions import InvalidRequestError
+from ._exceptions import InfobipError, InvalidRequestError, QuotaExceededError, RateLimitError
 from ._options import Sleep
+from ._retry import RetryPolicy, is_throttle
 
-__all__ = ["Gate", "LocalGate", "check_rate"]
+__all__ = ["Gate", "LocalGate", "check_rate", "share_rate_limit"]
+
+logger = logging.getLogger("infobip_2fa_async")
 
 
 @runtime_checkable
@@ -41,6 +45,24 @@ class Gate(Protocol):
     async def remaining(self) -> float:
         """Seconds left in the current pause (0 when there is none)."""
         ...
+
+
+async def share_rate_limit(
+    gates: Sequence[Gate], policy: RetryPolicy, error: RateLimitError
+) -> QuotaExceededError | None:
+    """What a 429 means for everyone sharing ``gates``, decided where it is answered, whether or not the call will
+    retry it: a throttle (``is_throttle``) pauses every gate for its ``Retry-After`` (``initial_delay`` without one)
+    and None is returned (raise the 429 as it is); a quota pauses nobody and becomes the QuotaExceededError to raise.
+    """
+    if not is_throttle(policy, error):
+        return QuotaExceededError.of(error, now=time.time())
+    seconds = policy.initial_delay if error.retry_after is None else max(error.retry_after, 0.0)
+    for gate in gates:
+        try:
+            await gate.pause(seconds)
+        except InfobipError as failure:  # a shared gate that cannot be told: the 429 is still what happened
+            logger.warning("could not share a 429 pause through %r: %s", gate, failure)
+    return None
 
 
 def check_rate(rate: object, burst: object) -> tuple[float | None, float | None]:

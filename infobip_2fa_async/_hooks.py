@@ -6,12 +6,16 @@ event of plain data: the operation's name, the HTTP method, the path template (`
 never an id), the status, the attempt, durations, ``maybe_sent``. Never the API key, a PIN or a phone number.
 
 A client built without hooks does no hook work at all (one check of an empty tuple per call); only the methods a
-hook overrides are called. A hook that raises is logged (once per hook and event) and otherwise ignored: watching
-a call must not break it.
+hook overrides are called. Hook methods are synchronous: an ``async def`` one is refused when the client is built
+(it would never run). A hook that raises is logged (once per hook and event) and otherwise ignored: watching a call
+must not break it. Every call that started also finishes for the hooks, a cancelled one included (outcome
+``"cancelled"``); ``on_call_finished`` runs through the hooks in reverse order, as nested ``with`` blocks unwind, so
+hooks that make something current as a call starts (a span) restore it in order.
 """
 
 from __future__ import annotations
 
+import inspect
 import itertools
 import logging
 from collections.abc import Callable, Iterable
@@ -117,13 +121,14 @@ class CallFinished:
     Attributes:
         call_id: The call.
         operation: The client method called.
-        outcome: ``"ok"``, or ``"error"``.
-        error_type: The class name of the error raised, when the outcome is ``"error"``.
+        outcome: ``"ok"``, ``"error"``, or ``"cancelled"`` (the task running the call was cancelled, e.g. by a
+            timeout around it).
+        error_type: The class name of the error raised (``"CancelledError"`` when cancelled), else None.
         status: The last HTTP status answered, if any.
         attempts: How many attempts went out.
         duration: Seconds from the start of the call to its end, waits included.
         maybe_sent: False only when the server provably did not act (see ``InfobipError.maybe_sent``); True for a
-            success.
+            success, and for a call cancelled after an attempt went out.
     """
 
     call_id: int
@@ -134,6 +139,18 @@ class CallFinished:
     attempts: int
     duration: float
     maybe_sent: bool
+
+    @classmethod
+    def failed(
+        cls, call_id: int, operation: str, error: BaseException, status: int | None, attempts: int, duration: float
+    ) -> CallFinished:
+        """The end of a call that raised ``error``: an InfobipError (outcome ``"error"``) or a cancellation
+        (``"cancelled"``), which may have been acted on once an attempt went out."""
+        import asyncio
+
+        outcome = "cancelled" if isinstance(error, asyncio.CancelledError) else "error"
+        maybe_sent = getattr(error, "maybe_sent", attempts > 0)
+        return cls(call_id, operation, outcome, type(error).__name__, status, attempts, duration, bool(maybe_sent))
 
 
 class Hook:
@@ -174,6 +191,9 @@ class Hooks:
         self._by_event: dict[str, tuple[Callable[[Any], None], ...]] = {
             name: tuple(getattr(hook, name) for hook in self.hooks if _overrides(hook, name)) for name in _EVENTS
         }
+        # The call ends in reverse order, as nested with-blocks unwind: a context attached by each hook as the call
+        # started (an OpenTelemetry span made current) is then detached last-in, first-out.
+        self._by_event["on_call_finished"] = self._by_event["on_call_finished"][::-1]
         self._failed: set[tuple[int, str]] = set()
         self._watched = any(self._by_event.values())
 
@@ -203,4 +223,14 @@ class Hooks:
 
 
 def _overrides(hook: Hook, name: str) -> bool:
-    return getattr(type(hook), name) is not getattr(Hook, name)
+    if getattr(type(hook), name) is getattr(Hook, name):
+        return False
+    method = getattr(hook, name)
+    if inspect.iscoroutinefunction(method) or inspect.isasyncgenfunction(method):
+        from ._exceptions import ConfigurationError
+
+        raise ConfigurationError(
+            f"{type(hook).__name__}.{name} is async: hook methods are synchronous (they run inline in the call and "
+            "nothing awaits them), so write it with plain def and hand any slow work to a queue or a task"
+        )
+    return True

@@ -6,13 +6,17 @@ rule is tested with plain data. ``_transport`` hands it to tenacity, which drive
 The rules, from the API's own facts (sending or verifying a PIN is not idempotent and takes no
 idempotency key):
 - 429 is always retried: the server refused the request, so nothing was done. A ``Retry-After`` is
-  honoured when present; one longer than ``max_retry_after`` raises at once instead of sleeping.
+  honoured when present; one longer than ``max_retry_after`` raises at once instead of sleeping. Whether a 429
+  pauses a shared gate is decided where it is classified (``is_throttle``), not here: whether or not it is
+  retried, a short one (a throttle) holds back everyone sharing the gate, a long one (a quota) holds back nobody.
 - Failures that prove the request never left (connect error, connect timeout, pool timeout) are retried.
 - 5xx, read/write timeouts and dropped connections may come after the server acted (a PIN was texted, an
   attempt was spent). They are retried only for idempotent operations or with ``retry_unsafe=True``.
 """
 
 from __future__ import annotations
+
+import math
 
 import attrs
 
@@ -24,15 +28,20 @@ from ._exceptions import (
     ServerError,
 )
 
-__all__ = ["NOT_SENT_REASONS", "RetryDecision", "RetryPolicy", "backoff", "decide"]
+__all__ = ["NOT_SENT_REASONS", "RetryDecision", "RetryPolicy", "backoff", "decide", "is_throttle"]
 
 # TransportError.reason values that prove the request never reached the server.
 NOT_SENT_REASONS = frozenset({"connect_error", "connect_timeout", "pool_timeout"})
 
 
 def _non_negative(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:  # NaN too
         raise InvalidRequestError(attribute.name, f"must be a number >= 0, not {value!r}")
+
+
+def _pause_bound(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < math.inf:
+        raise InvalidRequestError(attribute.name, f"must be a finite number of seconds >= 0, not {value!r}")
 
 
 def _retry_count(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
@@ -49,6 +58,10 @@ class RetryPolicy:
         initial_delay: The first backoff's ceiling, in seconds; it doubles with each retry.
         max_delay: The largest backoff ceiling, in seconds.
         max_retry_after: The longest ``Retry-After`` slept through; a longer one raises ``RateLimitError`` at once.
+        max_shared_pause: The longest ``Retry-After`` that is a throttle: such a 429 pauses every caller sharing
+            the client's gate (or a ``send_many`` run's), whether or not this call retries. A longer one is a quota
+            (a number's or the application's daily limit): it pauses nobody else and raises ``QuotaExceededError``
+            (saying when the quota resets) unless ``max_retry_after`` allows this call alone to wait it out.
         retry_unsafe: Also retry sends and verifies after they may have reached the server (5xx, timeouts, drops):
             this can text a person twice or spend a PIN attempt.
         jitter: Full jitter on the backoff (False gives exact waits, handy in tests).
@@ -61,6 +74,7 @@ class RetryPolicy:
     initial_delay: float = attrs.field(default=0.5, validator=_non_negative)
     max_delay: float = attrs.field(default=8.0, validator=_non_negative)
     max_retry_after: float = attrs.field(default=60.0, validator=_non_negative)
+    max_shared_pause: float = attrs.field(default=60.0, validator=_pause_bound)
     retry_unsafe: bool = False
     jitter: bool = True
 
@@ -78,6 +92,12 @@ class RetryDecision:
     retry: bool
     wait: float
     reason: str
+
+
+def is_throttle(policy: RetryPolicy, error: RateLimitError) -> bool:
+    """Whether a 429 is a throttle that everyone sharing a gate should wait out (no ``Retry-After``, or one of at
+    most ``max_shared_pause``), rather than a quota that only this request's number or application has spent."""
+    return error.retry_after is None or error.retry_after <= policy.max_shared_pause
 
 
 def backoff(policy: RetryPolicy, attempt: int, draw: float) -> float:

@@ -26,10 +26,11 @@ from ._exceptions import (
     DeadlineExceededError,
     InfobipError,
     InvalidRequestError,
+    QuotaExceededError,
     RateLimitError,
     TransportError,
 )
-from ._gate import Gate
+from ._gate import Gate, share_rate_limit
 from ._hooks import CallFinished, CallStarted, Hooks, RequestSent, ResponseReceived, RetryScheduled
 from ._options import (
     NOT_GIVEN,
@@ -153,11 +154,10 @@ class HttpTransport:
         started = time.perf_counter()
         try:
             result = await self._run(attempt, max_retries)
-        except InfobipError as error:
+        except BaseException as error:  # a cancelled call (a timeout around it) ends for the hooks too
             if finished:
-                hooks.emit("on_call_finished", CallFinished(
-                    call_id, request.operation, "error", type(error).__name__, attempt.last_status, attempt.count,
-                    time.perf_counter() - started, error.maybe_sent,
+                hooks.emit("on_call_finished", CallFinished.failed(
+                    call_id, request.operation, error, attempt.last_status, attempt.count, time.perf_counter() - started
                 ))  # fmt: skip
             raise
         if finished:
@@ -245,9 +245,15 @@ class _Attempt(Generic[T]):
             if claimed is not None:
                 await claimed
         self.count += 1
-        if transport.watched:
-            return await self._watched(limits)
-        return read_answer(self.request, await self._send(limits), now=time.time())
+        try:
+            if transport.watched:
+                return await self._watched(limits)
+            return read_answer(self.request, await self._send(limits), now=time.time())
+        except RateLimitError as error:  # a throttle pauses the gates now, whether or not the call retries it
+            quota = await share_rate_limit(self.gates, transport.policy, error)
+            if quota is None:
+                raise
+            raise quota from error
 
     async def _watched(self, limits: AttemptTimeout) -> T:
         """The attempt, with the client's hooks told as it goes out and as it ends."""
@@ -260,7 +266,7 @@ class _Attempt(Generic[T]):
             response = await self._send(limits)
             status = self.last_status = response.status
             result = read_answer(self.request, response, now=time.time())
-        except InfobipError as error:
+        except BaseException as error:  # a typed error, or the attempt cancelled while out
             if received:
                 hooks.emit("on_response_received", ResponseReceived(
                     self.call_id, operation, self.count, status, type(error).__name__, time.perf_counter() - started
@@ -359,11 +365,14 @@ class _Retries(Generic[T]):
         return self.decision.wait
 
     async def _sleep(self, seconds: float) -> None:
-        if self.attempt.gates and isinstance(self.failure, RateLimitError):
+        throttled = isinstance(self.failure, RateLimitError) and not isinstance(self.failure, QuotaExceededError)
+        if self.attempt.gates and throttled:
+            # The 429 already paused the gates (``_Attempt._rate_limited``); a backoff longer than that pause
+            # extends it, and the next attempt waits it out at the gate, with every other caller.
             for gate in self.attempt.gates:
-                await gate.pause(seconds)  # the next attempt waits it out at the gate, with every other caller
+                await gate.pause(seconds)
             return
-        await self.attempt.transport.sleep(seconds)
+        await self.attempt.transport.sleep(seconds)  # a quota this call alone waits out, or any other failure
 
     def _log(self, state: tenacity.RetryCallState) -> None:
         request: ApiRequest[Any] = self.attempt.request

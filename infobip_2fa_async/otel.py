@@ -9,13 +9,16 @@ Traces: one span of kind CLIENT per call, named ``{method} {url.template}`` (``P
 after the HTTP client semantic conventions, with ``http.request.method``, ``url.template``, ``server.address``,
 ``server.port``, ``http.response.status_code``, ``http.request.resend_count`` when it was retried and
 ``error.type`` when it failed, plus ``infobip_2fa.operation``. Each retry is a span event (``retry``: attempt,
-wait, reason). The span is current while the call runs, so spans of the HTTP library beneath become its children.
+wait, reason). The span is current while the call runs, so spans of the HTTP library beneath become its children,
+and no longer current once it ends, however it ends: a cancelled call (a timeout around it) ends its span with
+status ERROR and ``error.type`` ``CancelledError`` (the exception's class name, as the semantic conventions ask),
+and nothing of it is kept. Several ``OpenTelemetryHooks`` on one client unwind in reverse order.
 ``url.full`` is left out on purpose: paths hold PIN and application ids, which the hooks never hand out.
 
 Metrics:
 
 - ``infobip_2fa.client.call.duration`` (histogram, s): each call, waits included, by ``infobip_2fa.operation``,
-  ``infobip_2fa.outcome`` (ok, error) and ``error.type``;
+  ``infobip_2fa.outcome`` (ok, error, cancelled) and ``error.type``;
 - ``http.client.request.duration`` (histogram, s): each attempt, as the HTTP semantic conventions define it;
 - ``infobip_2fa.client.retries`` (counter): retries scheduled, by operation and ``infobip_2fa.retry.reason``;
 - ``infobip_2fa.client.rate_limited`` (counter): 429 answers, by operation.

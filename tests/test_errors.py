@@ -194,3 +194,30 @@ async def test_a_request_that_expects_no_answer_returns_none_on_204() -> None:
         assert answer is None
         with pytest.raises(ResponseDecodeError):  # without the flag, an empty body is no model
             await client._transport.call(ApiRequest("GET", "/2fa/2/x", PinSent))
+
+
+def test_the_hierarchy_in_the_docs_is_the_one_in_the_code() -> None:
+    """docs/errors.md and the module's docstring draw the tree of every error class, each under its real parent."""
+    import re
+    from pathlib import Path
+
+    from infobip_2fa_async import _exceptions
+
+    page = (Path(__file__).parent.parent / "docs" / "errors.md").read_text()
+    tree = page.split("```", 2)[1]
+    for text in (tree, _exceptions.__doc__ or ""):
+        parents: dict[int, str] = {}
+        drawn = {}
+        for line in text.splitlines():
+            found = re.match(r"^([\s│├└─]*)(\w+Error)\b", line)
+            if not found:
+                continue
+            depth = len(found[1])
+            parents[depth] = found[2]
+            above = [name for level, name in parents.items() if level < depth]
+            drawn[found[2]] = above[-1] if above else None
+            for level in [level for level in parents if level > depth]:
+                del parents[level]
+        assert set(drawn) == set(_exceptions.__all__)
+        for name, parent in drawn.items():
+            assert getattr(_exceptions, name).__bases__[0].__name__ == (parent or "Exception"), name

@@ -103,7 +103,8 @@ PUBLIC = {
     "BulkResult", "CallStatus", "ConfigurationError", "EmailPinSent", "EmailStatus", "EmailTemplate",
     "EmailTemplates", "Gate", "IndiaDltOptions", "InfobipError", "InvalidRequestError", "Language", "LocalGate",
     "MessageTemplate", "NcStatus", "NotFoundError", "NotGiven", "PermissionDeniedError", "PinError", "PinSent",
-    "PinType", "PinVerification", "RateLimit", "RateLimitError", "RegionalOptions", "RequestMaybeSentError",
+    "PinType", "PinVerification", "QuotaExceededError", "RateLimit", "RateLimitError", "RegionalOptions",
+    "RequestMaybeSentError",
     "RequestNotSentError", "ResponseDecodeError", "RetryDecision", "RetryPolicy", "SendPinRequest", "ServerError",
     "SmsStatus", "Templates", "TransportError", "TwoFactorClient", "Verification", "__version__", "backoff", "decide",
 }  # fmt: skip

@@ -77,11 +77,11 @@ async def test_a_failed_call_is_an_error_span_and_counted(telemetry: Telemetry, 
             await client.send_pin(application_id="A", message_id="M", to="41793026727")
     (span,) = telemetry.spans.get_finished_spans()
     assert span.status.status_code is StatusCode.ERROR
-    assert span.attributes["error.type"] == "RateLimitError"
+    assert span.attributes["error.type"] == "QuotaExceededError"  # a 999 s Retry-After is a quota, not a throttle
     assert span.attributes["infobip_2fa.maybe_sent"] is False
     (call,) = telemetry.points("infobip_2fa.client.call.duration")
     assert dict(call.attributes) == {"infobip_2fa.operation": "send_pin", "infobip_2fa.outcome": "error",
-                                     "error.type": "RateLimitError"}  # fmt: skip
+                                     "error.type": "QuotaExceededError"}  # fmt: skip
     assert call.count == 1
     (limited,) = telemetry.points("infobip_2fa.client.rate_limited")
     assert (dict(limited.attributes), limited.value) == ({"infobip_2fa.operation": "send_pin"}, 1)
