@@ -16,6 +16,10 @@ __all__ = ["RateLimit", "duration_to_wire", "limit_to_wire", "parse_duration", "
 
 _UNITS = {"ms": timedelta(milliseconds=1), "s": timedelta(seconds=1), "m": timedelta(minutes=1),
           "h": timedelta(hours=1), "d": timedelta(days=1)}  # fmt: skip
+#: The longest duration of each unit that a timedelta holds (999999999 days): the largest accepted.
+_LONGEST = {unit: timedelta.max // step for unit, step in _UNITS.items()}
+#: The most attempts a limit may allow: the largest number a 64-bit integer holds.
+_MOST_ATTEMPTS = 2**63 - 1
 _DURATION = re.compile(r"([0-9]*)(ms|s|m|h|d)")
 _LIMIT = re.compile(r"([0-9]+)/([0-9]*(?:ms|s|m|h|d))")
 
@@ -33,13 +37,27 @@ class RateLimit(NamedTuple):
 
 
 def parse_duration(argument: str, text: str) -> timedelta:
-    """``"15m"`` -> 15 minutes; InvalidRequestError naming ``argument`` otherwise."""
+    """``"15m"`` -> 15 minutes; InvalidRequestError naming ``argument`` otherwise, a zero length and one longer than
+    999999999 days (``"99999999999999d"``) included."""
     match = _DURATION.fullmatch(text) if isinstance(text, str) else None
-    if match is None or match.group(1) in ("0", "00"):
+    digits = "" if match is None else match.group(1).lstrip("0")
+    if match is None or (match.group(1) and not digits):
         raise InvalidRequestError(
             argument, f"{text!r} is not a duration: write {{length}}{{unit}} with unit ms, s, m, h or d, e.g. '15m'"
         )
-    return int(match.group(1) or 1) * _UNITS[match.group(2)]
+    unit = match.group(2)
+    longest = _LONGEST[unit]
+    # compared as text first: a length of thousands of digits is refused without being read as a number
+    if len(digits) > len(str(longest)) or int(digits or 1) > longest:
+        raise InvalidRequestError(
+            argument, f"{_shortened(text)} is too long a duration: the longest accepted is {longest}{unit}"
+            + ("" if unit == "d" else f" ({_LONGEST['d']} days)"),
+        )  # fmt: skip
+    return int(digits or 1) * _UNITS[unit]
+
+
+def _shortened(text: str) -> str:
+    return repr(text) if len(text) <= 40 else f"{text[:20]!r}...({len(text)} characters)"
 
 
 def parse_limit(argument: str, text: str) -> RateLimit:
@@ -47,9 +65,12 @@ def parse_limit(argument: str, text: str) -> RateLimit:
     match = _LIMIT.fullmatch(text) if isinstance(text, str) else None
     if match is None:
         raise InvalidRequestError(
-            argument, f"{text!r} is not a limit: write {{attempts}}/{{length}}{{unit}}, e.g. '3/1d' or '1/3s'"
+            argument, f"{_shortened(text)} is not a limit: write {{attempts}}/{{length}}{{unit}}, e.g. '3/1d' or '1/3s'"
         )
-    return RateLimit(int(match.group(1)), parse_duration(argument, match.group(2)))
+    attempts = match.group(1).lstrip("0")
+    if len(attempts) > len(str(_MOST_ATTEMPTS)) or int(attempts or 0) > _MOST_ATTEMPTS:
+        raise InvalidRequestError(argument, f"{_shortened(text)} allows too many attempts: at most {_MOST_ATTEMPTS}")
+    return RateLimit(int(attempts or 0), parse_duration(argument, match.group(2)))
 
 
 def _format_duration(argument: str, value: timedelta) -> str:

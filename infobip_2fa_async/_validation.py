@@ -26,6 +26,7 @@ __all__ = [
     "check_pin",
     "check_placeholders",
     "check_text",
+    "check_unicode",
     "path_segment",
 ]
 
@@ -35,15 +36,43 @@ _DIGITS = re.compile(r"[0-9]{6,15}")
 #: Control characters (C0, DEL, C1) and the Unicode line and paragraph separators: never valid in an id, a
 #: placeholder or a PIN.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+#: Lone surrogates: not text at all, so they cannot be sent as UTF-8 (Python makes them of the bytes of a command-line
+#: argument that are not UTF-8).
+_SURROGATES = re.compile("[\ud800-\udfff]")
+#: One pass for both: what can never be in a string sent to the API.
+_UNSENDABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+_NOT_UTF8 = (
+    "must be valid text, but holds a lone surrogate, which cannot be encoded as UTF-8 (from a command line: bytes "
+    "that are not UTF-8, as from a terminal or a file in another encoding)"
+)
+
+
+def check_unicode(argument: str, text: str) -> str:
+    """``text`` if it can be sent as UTF-8; InvalidRequestError naming ``argument`` if it holds a lone surrogate.
+
+    Every string that goes into a request passes here (through the checks below, which call it for the strings they
+    accept), so no operation fails later with a UnicodeEncodeError. The message never repeats the text.
+    """
+    if _SURROGATES.search(text):
+        raise InvalidRequestError(argument, _NOT_UTF8)
+    return text
+
+
+def _has_control_characters(argument: str, text: str) -> bool:
+    """Whether ``text`` holds control characters; a lone surrogate is refused. One pass over ``text`` for both."""
+    if _UNSENDABLE.search(text):
+        check_unicode(argument, text)
+        return True
+    return False
 
 
 def check_text(argument: str, value: object) -> str:
-    """A non-empty string without control characters (ids, sender names)."""
+    """A non-empty string without control characters (ids, sender names) that is valid Unicode."""
     if not isinstance(value, str):
         raise InvalidRequestError(argument, f"must be a string, not {type(value).__name__}")
     if not value.strip():
         raise InvalidRequestError(argument, "must not be empty")
-    if CONTROL_CHARACTERS.search(value):
+    if _has_control_characters(argument, value):
         raise InvalidRequestError(argument, "must not contain control characters such as newlines")
     return value
 
@@ -87,6 +116,7 @@ def check_pin(value: object) -> str:
         raise InvalidRequestError("pin", f"must be a string, not {type(value).__name__}")
     if len(value) > 4 * MAX_PIN_LENGTH:  # before any work on it: a megabyte "PIN" is refused at once
         raise InvalidRequestError("pin", f"must be at most {MAX_PIN_LENGTH} characters")
+    check_unicode("pin", value)
     text = unicodedata.normalize("NFKC", value).strip()
     text = "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in text)
     if not text:
@@ -127,7 +157,7 @@ def check_placeholders(argument: str, value: object) -> dict[str, str] | None:
             raise InvalidRequestError(argument, f"keys must be non-empty strings, not {key!r}")
         if len(key) > MAX_PLACEHOLDER_KEY:
             raise InvalidRequestError(argument, f"a key must be at most {MAX_PLACEHOLDER_KEY} characters")
-        if CONTROL_CHARACTERS.search(key):
+        if _has_control_characters(argument, key):
             raise InvalidRequestError(argument, f"key {key!r} holds a control character")
         if "{" in key or "}" in key:
             raise InvalidRequestError(
@@ -141,7 +171,7 @@ def check_placeholders(argument: str, value: object) -> dict[str, str] | None:
             raise InvalidRequestError(
                 argument, f"value of {key!r} must be at most {MAX_PLACEHOLDER_VALUE} characters, not {len(text):,}"
             )
-        if CONTROL_CHARACTERS.search(text):
+        if _has_control_characters(argument, text):
             raise InvalidRequestError(argument, f"value of {key!r} holds a control character (such as a line break)")
         checked[key] = text
     return checked
@@ -205,4 +235,4 @@ def check_max_length(argument: str, value: object, maximum: int) -> str | None:
         raise InvalidRequestError(argument, f"must be a string, not {type(value).__name__}")
     if len(value) > maximum:
         raise InvalidRequestError(argument, f"must be at most {maximum} characters, not {len(value)}")
-    return value
+    return check_unicode(argument, value)

@@ -7,7 +7,8 @@
 - ``_bulk``: ``bulk``, a CSV file with a journal that makes reruns safe;
 - ``_distributed``: ``bulk-submit``, ``bulk-worker``, ``bulk-report``, a campaign split across machines (Redis).
 
-Each registers its parsers and sets ``run(args, out, err) -> exit code`` on them.
+Each registers its parsers and sets ``run(args, out, err) -> exit code`` on them. ``main`` is the last net: whatever
+escapes a command is one line on stderr (one JSON object with ``--json``), never a traceback.
 """
 
 from __future__ import annotations
@@ -20,14 +21,14 @@ from typing import TextIO
 from .._exceptions import InfobipError
 from .._version import __version__
 from . import _bulk, _demo, _distributed, _manage, _pins, _sandbox
-from ._common import print_error
+from ._common import Parser, one_line_errors, print_error, print_unexpected
 
 __all__ = ["build_parser", "main"]
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line."""
-    parser = argparse.ArgumentParser(prog="infobip-2fa", description="Infobip 2FA from the command line.")
+    parser = Parser(prog="infobip-2fa", description="Infobip 2FA from the command line.")
     parser.add_argument("--version", action="version", version=f"infobip-2fa-async {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     _demo.add_parser(commands)
@@ -43,11 +44,17 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     """Entry point of ``infobip-2fa`` and ``python -m infobip_2fa_async``."""
     out = out or sys.stdout
     err = err or sys.stderr
-    args = build_parser().parse_args(argv)
-    try:
-        return int(args.run(args, out, err))
-    except InfobipError as error:
-        print_error(error, args, err)
-        return 1
-    except KeyboardInterrupt:
-        return 130
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args: argparse.Namespace | None = None
+    with one_line_errors(argv):
+        try:
+            args = build_parser().parse_args(argv)
+            return int(args.run(args, out, err))
+        except InfobipError as error:
+            print_error(error, args, err)
+            return 1
+        except KeyboardInterrupt:
+            return 130
+        except Exception as error:  # a bug: still one line, never a traceback
+            print_unexpected(error, args, err)
+            return 1

@@ -1,23 +1,31 @@
 """What every command shares: printing, the connection and id options, output of results and of errors.
 
-Exit codes of the one-shot commands (``bulk`` has its own table, in ``_journal``):
+Exit codes of the one-shot commands (``bulk`` has its own table, in ``_journal``); whatever fails, stderr gets one
+line, or with ``--json`` one JSON object, and never a traceback:
 
 ====  ================================================================================
 0     done
-1     an error: the message (or, with ``--json``, one JSON object) is on stderr
-2     usage error (argparse)
+1     an error: an argument the library refuses (``InvalidRequestError``: an id that is empty or not valid text, a
+      phone number, a duration), the API's error answer, no answer, a bad key or base URL; or a failure of the
+      command itself (named by its type)
+2     usage error: an unknown command or option, a missing argument, a value of the wrong form (not a number, not
+      true/false, not KEY=VALUE, not one of the choices)
 3     ``verify``: the PIN was not verified (wrong, expired, no attempts left)
 4     ``send``/``resend``: answered, but not sent (``MESSAGE_NOT_SENT``: number lookup found the number unreachable)
+130   interrupted (Ctrl-C)
 ====  ================================================================================
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import contextvars
 import json
 import os
-from collections.abc import Mapping
-from typing import Any, TextIO
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, NoReturn, TextIO
 
 from .._config import API_KEY_ENV, BASE_URL_ENV
 from .._exceptions import ApiError, InfobipError, InvalidRequestError, TransportError
@@ -26,20 +34,81 @@ __all__ = [
     "APPLICATION_ID_ENV",
     "EXIT_CODES",
     "MESSAGE_ID_ENV",
+    "ONE_SHOT",
+    "Parser",
     "add_application_id",
     "add_connection_options",
     "add_message_id",
+    "flag",
+    "one_line_errors",
     "print_error",
     "print_line",
+    "print_unexpected",
     "show",
 ]
 
 APPLICATION_ID_ENV = "INFOBIP_APPLICATION_ID"
 MESSAGE_ID_ENV = "INFOBIP_MESSAGE_ID"
 EXIT_CODES = (
-    "exit status: 0 done; 1 an error (on stderr, as JSON with --json); 2 usage error; 3 verify: not verified; "
-    "4 send/resend: answered but not sent (MESSAGE_NOT_SENT)"
+    "exit status: 0 done; 1 an error (one line on stderr, as JSON with --json); 2 usage error; 3 verify: not "
+    "verified; 4 send/resend: answered but not sent (MESSAGE_NOT_SENT); 130 interrupted"
 )
+#: The commands that make one call and print its answer: their errors, usage errors included, are one line on stderr
+#: (one JSON object with --json).
+ONE_SHOT = frozenset({"send", "resend", "verify", "status", "applications", "templates"})
+
+#: How usage errors are printed: None (argparse's usage and message), or ("line" or "json", the command), as set by
+#: ``one_line_errors``.
+_USAGE_ERRORS: contextvars.ContextVar[tuple[str, str] | None] = contextvars.ContextVar("usage_errors", default=None)
+_ARGUMENT = re.compile(r"argument ([^:]+): (.*)", re.DOTALL)
+
+
+@contextlib.contextmanager
+def one_line_errors(argv: Sequence[str]) -> Iterator[None]:
+    """While it runs, a one-shot command's usage errors are one line (one JSON object when ``--json`` is on the
+    command line, even if the error is elsewhere on it); other commands keep argparse's usage and message."""
+    words = [arg for arg in argv if not arg.startswith("-")]
+    if not words or words[0] not in ONE_SHOT:
+        yield
+        return
+    command = " ".join(words[:2] if words[0] in ("applications", "templates") else words[:1])  # e.g. "templates get"
+    options = argv[: list(argv).index("--")] if "--" in argv else argv
+    wants_json = any(len(arg) >= 3 and "--json".startswith(arg) for arg in options)  # argparse takes "--js" too
+    token = _USAGE_ERRORS.set(("json" if wants_json else "line", command))
+    try:
+        yield
+    finally:
+        _USAGE_ERRORS.reset(token)
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse's parser, whose usage errors are one line, or one JSON object, for the one-shot commands (exit 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print the usage error as the command line asked (see ``one_line_errors``) and exit 2."""
+        how = _USAGE_ERRORS.get()
+        if how is None:
+            super().error(message)
+        mode, command = how
+        # the top parser reports unknown options: point at the command's help, which lists its options
+        hint = f"{self.prog if ' ' in self.prog else f'{self.prog} {command}'} --help"
+        if mode == "json":
+            described: dict[str, Any] = {"type": "UsageError", "message": message, "maybeSent": False}
+            matched = _ARGUMENT.fullmatch(message)
+            if matched:
+                described.update(argument=matched.group(1), message=matched.group(2))
+            described["usage"] = hint
+            self.exit(2, json.dumps({"error": described}) + "\n")
+        self.exit(2, f"{self.prog}: error: {' '.join(message.split())} (see {hint})\n")
+
+
+def flag(text: str) -> bool:
+    """An argparse type: true/yes/1 or false/no/0 (a usage error otherwise)."""
+    if text.lower() in ("true", "yes", "1"):
+        return True
+    if text.lower() in ("false", "no", "0"):
+        return False
+    raise argparse.ArgumentTypeError(f"expected true or false, not {text!r}")
 
 
 def print_line(out: TextIO, text: str = "") -> None:
@@ -118,7 +187,22 @@ def print_error(error: InfobipError, args: argparse.Namespace | None, err: TextI
             described["argument"] = error.argument
         err.write(json.dumps({"error": described}) + "\n")
     else:
-        err.write(f"infobip-2fa: {type(error).__name__}: {message}\n")
+        err.write(f"infobip-2fa: {type(error).__name__}: {' '.join(message.split())}\n")  # one line, always
+    err.flush()
+
+
+def print_unexpected(error: BaseException, args: argparse.Namespace | None, err: TextIO) -> None:
+    """A failure nobody foresaw (a bug): one line naming its type, or one JSON object with ``--json``; the API key
+    and the PIN of the command line are blanked out of its message."""
+    message = " ".join(str(error).split())[:500]
+    for secret in (getattr(args, "api_key", None), os.environ.get(API_KEY_ENV), getattr(args, "pin", None)):
+        if secret and len(secret) >= 3:
+            message = message.replace(secret, "***")
+    if getattr(args, "json", False) or (_USAGE_ERRORS.get() or ("",))[0] == "json":
+        described = {"type": type(error).__name__, "message": message, "maybeSent": True}
+        err.write(json.dumps({"error": described}) + "\n")
+    else:
+        err.write(f"infobip-2fa: {type(error).__name__}: {message} (an unexpected failure: please report it)\n")
     err.flush()
 
 

@@ -8,7 +8,7 @@ import asyncio
 from typing import Any, TextIO
 
 from .._client import TwoFactorClient
-from ._common import EXIT_CODES, add_application_id, add_connection_options, show
+from ._common import EXIT_CODES, add_application_id, add_connection_options, flag, show
 
 __all__ = ["add_parsers"]
 
@@ -37,14 +37,6 @@ _TEMPLATE = {
 _NUMBERS = {"pin_attempts": int, "pin_length": int, "speech_rate": float}
 
 
-def _flag(text: str) -> bool:
-    if text.lower() in ("true", "yes", "1"):
-        return True
-    if text.lower() in ("false", "no", "0"):
-        return False
-    raise argparse.ArgumentTypeError(f"expected true or false, not {text!r}")
-
-
 def _command(group: Any, name: str, help_text: str) -> argparse.ArgumentParser:
     command: argparse.ArgumentParser = group.add_parser(name, help=help_text, epilog=EXIT_CODES)
     add_connection_options(command)
@@ -56,7 +48,7 @@ def _options(
     command: argparse.ArgumentParser, table: dict[str, tuple[str, str]], required: tuple[str, ...] = ()
 ) -> None:
     for option, (field, help_text) in table.items():
-        kind: Any = _flag if field == "allow_multiple_pin_verifications" else _NUMBERS.get(field, str)
+        kind: Any = flag if field == "allow_multiple_pin_verifications" else _NUMBERS.get(field, str)
         command.add_argument(option, dest=field, type=kind, help=help_text, required=field in required)
 
 
@@ -70,7 +62,7 @@ def add_parsers(commands: Any) -> None:
         if verb == "update":
             command.add_argument("application_id", help="the application's id")
         command.add_argument("--name", required=True, help="the application's name")
-        command.add_argument("--enabled", type=_flag, help="whether the application may send PINs (true or false)")
+        command.add_argument("--enabled", type=flag, help="whether the application may send PINs (true or false)")
         _options(command, _CONFIGURATION)
     _command(verbs, "get", "one application").add_argument("application_id", help="the application's id")
 

@@ -10,31 +10,23 @@ from typing import Any, TextIO
 
 from .._client import TwoFactorClient
 from .._models import PinSent
-from ._common import EXIT_CODES, add_application_id, add_connection_options, add_message_id, print_line, show
+from ._common import EXIT_CODES, add_application_id, add_connection_options, add_message_id, flag, print_line, show
 
 __all__ = ["add_parsers"]
 
 _CHANNELS = ("sms", "voice", "email")
 
 
-def _placeholders(pairs: Sequence[str] | None) -> dict[str, str] | None:
-    if not pairs:
-        return None
-    result = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep:
-            raise SystemExit(f"infobip-2fa: error: --placeholder takes KEY=VALUE, not {pair!r}")
-        result[key] = value
-    return result
+def _placeholder(text: str) -> tuple[str, str]:
+    """An argparse type: ``KEY=VALUE`` (a usage error otherwise; the library checks the key and the value)."""
+    key, sep, value = text.partition("=")
+    if not sep:
+        raise argparse.ArgumentTypeError(f"takes KEY=VALUE, not {text!r}")
+    return key, value
 
 
-def _flag(text: str) -> bool:
-    if text.lower() in ("true", "yes", "1"):
-        return True
-    if text.lower() in ("false", "no", "0"):
-        return False
-    raise argparse.ArgumentTypeError(f"expected true or false, not {text!r}")
+def _placeholders(pairs: Sequence[tuple[str, str]] | None) -> dict[str, str] | None:
+    return dict(pairs) if pairs else None
 
 
 def add_parsers(commands: Any) -> None:
@@ -46,7 +38,9 @@ def add_parsers(commands: Any) -> None:
     send.add_argument("--to", required=True, help="phone number (or e-mail address with --channel email)")
     send.add_argument("--from", dest="sender", help="sender id overriding the template's")
     send.add_argument("--channel", choices=_CHANNELS, default="sms", help="how to send the PIN (default sms)")
-    send.add_argument("--placeholder", action="append", metavar="KEY=VALUE", help="fill {{KEY}} in the template")
+    send.add_argument(
+        "--placeholder", action="append", type=_placeholder, metavar="KEY=VALUE", help="fill {{KEY}} in the template"
+    )
     send.add_argument("--no-number-lookup", action="store_true", help="send with ncNeeded=false")
     send.set_defaults(run=run)
 
@@ -54,7 +48,9 @@ def add_parsers(commands: Any) -> None:
     add_connection_options(resend)
     resend.add_argument("pin_id", help="the pinId the send answered")
     resend.add_argument("--channel", choices=_CHANNELS, default="sms", help="how to send the PIN (default sms)")
-    resend.add_argument("--placeholder", action="append", metavar="KEY=VALUE", help="fill {{KEY}} in the template")
+    resend.add_argument(
+        "--placeholder", action="append", type=_placeholder, metavar="KEY=VALUE", help="fill {{KEY}} in the template"
+    )
     resend.set_defaults(run=run)
 
     verify = commands.add_parser("verify", help="verify a PIN (exit 3 when it is not verified)", epilog=EXIT_CODES)
@@ -67,8 +63,8 @@ def add_parsers(commands: Any) -> None:
     add_connection_options(status)
     add_application_id(status)
     status.add_argument("--msisdn", required=True, help="the phone number")
-    status.add_argument("--verified", type=_flag, help="only entries verified (true) or not (false)")
-    status.add_argument("--sent", type=_flag, help="only entries sent (true) or not (false)")
+    status.add_argument("--verified", type=flag, help="only entries verified (true) or not (false)")
+    status.add_argument("--sent", type=flag, help="only entries sent (true) or not (false)")
     status.set_defaults(run=run)
 
 
