@@ -24,8 +24,15 @@ Exit codes (``exit_code``), read from the whole journal, not only the last run:
 2     usage error (argparse)
 3     some rows failed or were not sent, none is of unknown fate: a rerun tries the failed ones again
 4     some rows are of unknown fate (may have been sent) and are held back: check, then ``--retry-unknown``
+5     stopped because the application's quota is spent (429s with a long ``Retry-After`` for several numbers in a
+      row): the rows not tried are left for a rerun after the reset the summary names
 130   interrupted (Ctrl-C) before every row was tried: run the same command again to go on
 ====  =====================================================================================
+
+A campaign stops sending (``Brake``) at the first refused key (401) or forbidden operation (403): the command exits
+1 and every row not tried is left as it was. It also stops when quota 429s (``QuotaExceededError``) come for
+``QUOTA_NUMBERS`` different numbers with no send accepted in between: one number's daily cap is that row's failure,
+but several numbers in a row mean the application's own limit is spent, and every further send would be refused.
 """
 
 from __future__ import annotations
@@ -38,7 +45,7 @@ from typing import IO, Any
 
 import attrs
 
-from ._exceptions import ApiError, InfobipError
+from ._exceptions import ApiError, AuthenticationError, InfobipError, PermissionDeniedError, QuotaExceededError
 from ._models import PinSent
 
 __all__ = [
@@ -46,8 +53,12 @@ __all__ = [
     "EXIT_ERROR",
     "EXIT_FAILED",
     "EXIT_INTERRUPTED",
+    "EXIT_QUOTA",
     "EXIT_UNKNOWN",
+    "QUOTA_NUMBERS",
     "STATES",
+    "Brake",
+    "HeldBack",
     "Journal",
     "JournalState",
     "Tally",
@@ -58,7 +69,76 @@ __all__ = [
 NEW, SENT, FAILED, UNKNOWN, TAKEN, NOT_SENT = 0, 1, 2, 3, 4, 5
 STATES = {"sent": SENT, "failed": FAILED, "unknown": UNKNOWN, "taken": TAKEN, "not_sent": NOT_SENT}
 
-EXIT_ALL_SENT, EXIT_ERROR, EXIT_FAILED, EXIT_UNKNOWN, EXIT_INTERRUPTED = 0, 1, 3, 4, 130
+EXIT_ALL_SENT, EXIT_ERROR, EXIT_FAILED, EXIT_UNKNOWN, EXIT_QUOTA, EXIT_INTERRUPTED = 0, 1, 3, 4, 5, 130
+
+# Quota 429s for this many different numbers, with no send accepted in between, mean the application's quota is spent.
+QUOTA_NUMBERS = 3
+
+
+class HeldBack(InfobipError):
+    """Raised from a campaign's ``before_send`` once its ``Brake`` has stopped it: the row is not sent, not journaled,
+    and stays as it was for a rerun."""
+
+    maybe_sent = False
+
+
+class Brake:
+    """Whether a campaign must stop sending, from the outcomes of its rows as they come in.
+
+    It stops at the first ``AuthenticationError`` or ``PermissionDeniedError`` (every other row would be refused
+    too, and marking them failed would hide them from a rerun with the right key), and when ``QuotaExceededError``
+    came for ``quota_numbers`` different numbers with no accepted send in between (the application's quota, not
+    one number's, is spent). ``reason`` is the error that stopped it.
+    """
+
+    def __init__(self, quota_numbers: int = QUOTA_NUMBERS) -> None:
+        self.quota_numbers = quota_numbers
+        self.reason: InfobipError | None = None
+        self._spent: set[str] = set()  # numbers refused for a quota since the last accepted send
+
+    def observe(self, to: str, error: InfobipError | None) -> bool:
+        """Note one row's outcome (``error`` None: the service accepted it); True once the campaign must stop."""
+        if self.reason is not None:
+            return True
+        if error is None:
+            self._spent.clear()
+        elif isinstance(error, (AuthenticationError, PermissionDeniedError)):
+            self.reason = error
+        elif isinstance(error, QuotaExceededError):
+            self._spent.add(to)
+            if len(self._spent) >= self.quota_numbers:
+                self.reason = error
+        return self.reason is not None
+
+    def check(self) -> None:
+        """Call right before a row goes out: raise HeldBack once the campaign has stopped."""
+        if self.reason is not None:
+            raise HeldBack("the campaign stopped before this row was sent")
+
+    @property
+    def refused_key(self) -> bool:
+        """Whether it stopped because the API key was refused or may not send."""
+        return isinstance(self.reason, (AuthenticationError, PermissionDeniedError))
+
+    @property
+    def quota_spent(self) -> QuotaExceededError | None:
+        """The quota error that stopped it, if a spent quota did."""
+        return self.reason if isinstance(self.reason, QuotaExceededError) else None
+
+    def summary(self) -> str:
+        """What stopped the campaign and what to do, in a sentence."""
+        if self.refused_key:
+            return (
+                f"Stopped at the first refused request ({self.reason}): nothing else was sent; rows not tried are "
+                "left as they were. Fix the API key or its permissions and run the same command again.\n"
+            )
+        quota = self.quota_spent
+        if quota is not None:
+            return (
+                f"Stopped: the application's quota is spent (quota 429s for {self.quota_numbers} different numbers "
+                f"in a row); rows not tried are left for a rerun after it resets at {quota.resets_at.isoformat()}.\n"
+            )
+        return ""
 
 
 def outcome(index: int, line: int, to: str, *, result: PinSent | None, error: InfobipError | None) -> dict[str, Any]:
@@ -120,8 +200,10 @@ class Tally:
                 tally.untried += 1
         return tally
 
-    def exit_code(self, *, interrupted: bool) -> int:
+    def exit_code(self, *, interrupted: bool, quota_spent: bool = False) -> int:
         """The exit code the whole journal earns (see the module's table)."""
+        if quota_spent and (self.untried or self.failed):
+            return EXIT_QUOTA
         if interrupted and self.untried:
             return EXIT_INTERRUPTED
         if self.unknown:

@@ -183,7 +183,8 @@ async def test_two_crashes_in_a_row_with_a_torn_journal_text_nobody_twice(run: R
     after_tear = run.journal.read_text()[torn_at:]
     assert after_tear.startswith("\n"), "the torn line was fenced off"
     first = json.loads(after_tear.strip().splitlines()[0])
-    assert first["status"] == "taken", "the resumed run's first line stands on its own"
+    # It parsed: the resumed run's first line stands on its own ("taken", or "failed" for a bad row, never sent).
+    assert first["status"] in ("taken", "failed")
 
     code, _, _ = await run.finish(await run.start())
     assert max(run.delivered().values()) == 1, "somebody was texted twice"

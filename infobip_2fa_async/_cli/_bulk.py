@@ -1,7 +1,8 @@
 """``infobip-2fa bulk``: send a PIN to every row of a CSV file, with a journal that makes reruns safe.
 
-The journal's lines, the rerun rules and the exit codes are in ``_journal``. The first Ctrl-C stops taking rows
-and lets the sends in flight finish and be journaled; a second one stops at once.
+The journal's lines, the rerun rules, when a campaign stops (``Brake``) and the exit codes are in ``_journal``. The
+first Ctrl-C stops taking rows and lets the sends in flight finish and be journaled; a second one stops at once
+(exit 130; the rows that were in flight stay "taken", of unknown fate).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import argparse
 import asyncio
 import contextlib
 import csv
+import math
 import signal
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,31 +20,67 @@ from typing import Any, TextIO
 from .._bulk import SendPinRequest
 from .._client import TwoFactorClient
 from .._exceptions import InvalidRequestError
-from .._journal import FAILED, NEW, NOT_SENT, STATES, TAKEN, UNKNOWN, Journal, Tally, outcome
-from ._common import add_connection_options
+from .._journal import (
+    EXIT_INTERRUPTED,
+    FAILED,
+    NEW,
+    NOT_SENT,
+    STATES,
+    TAKEN,
+    UNKNOWN,
+    Brake,
+    HeldBack,
+    Journal,
+    Tally,
+    outcome,
+)
+from ._common import add_application_id, add_connection_options, add_message_id
 from ._progress import Progress
 
-__all__ = ["add_parser", "add_rate_options", "read_rows", "run_bulk"]
+__all__ = ["add_parser", "add_rate_options", "positive_int", "positive_number", "read_rows", "run_bulk"]
 
 # Exit codes and their meaning, for --help.
 EXIT_CODES = (
-    "exit status (for the whole journal, not only this run): 0 every row sent; 1 could not run; 3 some rows failed "
-    "or were not sent; 4 some rows of unknown fate held back (check them, then --retry-unknown); 130 interrupted "
-    "before every row was tried"
+    "exit status (for the whole journal, not only this run): 0 every row sent; 1 could not run (the key refused, "
+    "an unreadable file, ...); 2 usage error; 3 some rows failed or were not sent; 4 some rows of unknown fate held "
+    "back (check them, then --retry-unknown); 5 stopped: the application's quota is spent, rerun after the reset; "
+    "130 interrupted before every row was tried"
 )
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number >= 1 (a usage error otherwise)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
+
+
+def positive_number(text: str) -> float:
+    """An argparse type: a finite number > 0 (a usage error otherwise: nan, inf, 0 and negatives too)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 < value < math.inf:
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0, not {text}")
+    return value
 
 
 def add_rate_options(command: argparse.ArgumentParser) -> None:
     """``--rate`` and ``--burst``, shared with the distributed commands."""
     command.add_argument(
         "--rate",
-        type=float,
+        type=positive_number,
         help="requests per second on average; after a quiet start up to --burst requests may go at once, so the "
         "first second can see up to rate + burst",
     )
     command.add_argument(
         "--burst",
-        type=float,
+        type=positive_number,
         help="how many requests may go at once after a quiet spell (default: one second's worth, the rate itself); "
         "1 spaces every request 1/rate apart",
     )
@@ -55,12 +93,12 @@ def add_parser(commands: Any) -> None:
     )
     add_connection_options(bulk, json_output=False)
     bulk.add_argument("--in", dest="input", required=True, metavar="CSV", help="a CSV file with a 'to' column")
-    bulk.add_argument("--application-id", required=True, help="the 2FA application's id")
-    bulk.add_argument("--message-id", required=True, help="the message template's id")
+    add_application_id(bulk)
+    add_message_id(bulk)
     bulk.add_argument("--out", required=True, metavar="JSONL", help="the results, and the journal reruns resume from")
     bulk.add_argument("--channel", choices=("sms", "voice"), default="sms", help="how to send the PINs (default sms)")
     add_rate_options(bulk)
-    bulk.add_argument("--concurrency", type=int, default=50, help="sends in flight at once (default 50)")
+    bulk.add_argument("--concurrency", type=positive_int, default=50, help="sends in flight at once (default 50)")
     bulk.add_argument(
         "--retry-unknown", action="store_true", help="also send rows that may have been sent before (check first)"
     )
@@ -71,18 +109,46 @@ def add_parser(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    """Run the bulk command."""
-    return asyncio.run(run_bulk(args, out, err))
+    """Run the bulk command; a second Ctrl-C (which cancels it) exits 130, with one line on stderr."""
+    try:
+        return asyncio.run(run_bulk(args, out, err))
+    except asyncio.CancelledError:
+        err.write(
+            "infobip-2fa: stopped at once: the sends that were in flight are of unknown fate (see the journal); "
+            "run the same command again to go on\n"
+        )
+        err.flush()
+        return EXIT_INTERRUPTED
+
+
+def file_error(path: Path, what: str, error: BaseException) -> SystemExit:
+    """One line on stderr and exit 1, for a file that cannot be read or written."""
+    reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+    return SystemExit(f"infobip-2fa: error: cannot {what} {path}: {reason}")
 
 
 def read_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    """(file line number, row) for each data row of the CSV file, read lazily."""
-    with path.open(newline="", encoding="utf-8-sig") as source:
-        reader = csv.DictReader(source)
-        if reader.fieldnames is None or "to" not in reader.fieldnames:
-            raise SystemExit(f"infobip-2fa: error: {path} needs a header row with a 'to' column")
-        for row in reader:
-            yield reader.line_num, row
+    """(file line number, row) for each data row of the CSV file, read lazily.
+
+    A file that cannot be read (missing, a directory, not UTF-8, not CSV) ends the command with one line naming it.
+    """
+    line = 1
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as source:
+            reader = csv.DictReader(source)
+            if reader.fieldnames is None or "to" not in reader.fieldnames:
+                raise SystemExit(f"infobip-2fa: error: {path} needs a header row with a 'to' column")
+            for row in reader:
+                line = reader.line_num
+                yield line, row
+    except UnicodeDecodeError:
+        raise SystemExit(
+            f"infobip-2fa: error: {path} is not UTF-8 text (after line {line}): save it as UTF-8 and try again"
+        ) from None
+    except csv.Error as error:
+        raise file_error(path, f"read line {line + 1} of", error) from None
+    except OSError as error:
+        raise file_error(path, "read", error) from None
 
 
 def row_request(row: dict[str, str], args: argparse.Namespace) -> tuple[str, SendPinRequest]:
@@ -103,7 +169,11 @@ async def run_bulk(args: Any, out: TextIO, err: TextIO) -> int:
         raise SystemExit(f"infobip-2fa: error: no such file: {source}")
     total = sum(1 for _ in read_rows(source))
     journal = Journal(Path(args.out))
-    state = journal.read(total)
+    try:
+        state = journal.read(total)
+        journal.__enter__()  # opened for appending before anything is sent: a journal we cannot write stops us now
+    except OSError as error:
+        raise file_error(journal.path, "write the journal", error) from None
     states = state.states
     redo = {FAILED, NEW} | ({UNKNOWN, TAKEN} if args.retry_unknown else set())
     redo |= {NOT_SENT} if args.retry_not_sent else set()
@@ -114,8 +184,9 @@ async def run_bulk(args: Any, out: TextIO, err: TextIO) -> int:
     pending: dict[int, tuple[int, int, str]] = {}  # run index -> (row index, line, to)
     this_run = Tally()
     bad_rows: list[str] = []
+    brake = Brake()
 
-    with journal:
+    try:  # the journal, opened above, is closed whatever happens
 
         def requests() -> Iterator[SendPinRequest]:
             run_index = 0
@@ -136,7 +207,12 @@ async def run_bulk(args: Any, out: TextIO, err: TextIO) -> int:
 
         journaled: set[int] = set()
 
-        def taken(run_index: int, request: SendPinRequest) -> None:
+        async def taken(run_index: int, request: SendPinRequest) -> None:
+            # One turn of the loop first, so that outcomes already in hand reach the brake (the consumer runs
+            # before this task resumes); then, if the campaign stopped (a refused key, a spent quota), this row is
+            # held back although it is past the rate limit.
+            await asyncio.sleep(0)
+            brake.check()
             if run_index in journaled:  # once per row: retries after a 429 go out under the same line
                 return
             journaled.add(run_index)
@@ -166,21 +242,32 @@ async def run_bulk(args: Any, out: TextIO, err: TextIO) -> int:
                     async for result in results:
                         index, line, to = pending.pop(result.index)
                         journaled.discard(result.index)
+                        if isinstance(result.error, HeldBack):
+                            continue  # never sent, never journaled: left as it was for a rerun
                         entry = outcome(index, line, to, result=result.result, error=result.error)
                         journal.write(entry)
                         states[index] = STATES[entry["status"]]
                         this_run.count(entry["status"])
                         if isinstance(result.error, InvalidRequestError):
                             bad_rows.append(f"  line {line}: {result.error}")
+                        if brake.observe(to, result.error) and not stopping.is_set():
+                            stopping.set()  # take no more rows; the sends in flight finish and are journaled
         finally:
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.remove_signal_handler(signal.SIGINT)
+    finally:
+        journal.__exit__()
 
     after = Tally.of(states)
-    interrupted = stopping.is_set()
+    interrupted = stopping.is_set() and brake.reason is None
     write_summary(out, this_run=this_run, before=before, after=after, journal=journal.path, bad_rows=bad_rows,
                   interrupted=interrupted)  # fmt: skip
-    return after.exit_code(interrupted=interrupted)
+    if brake.reason is not None:
+        out.write(brake.summary())
+        out.flush()
+        if brake.refused_key:
+            raise brake.reason  # exit 1, the error on stderr
+    return after.exit_code(interrupted=interrupted, quota_spent=brake.quota_spent is not None)
 
 
 def write_summary(

@@ -6,6 +6,11 @@ Inside a chunk, rows already TAKEN, SENT or NOT_SENT are skipped; each other row
 its request goes out (after the campaign's shared ``RedisGate``), and its outcome is written with its state. When
 the chunk is done it is acknowledged and deleted. The worker returns when submission is over and no chunk is left
 waiting or in anyone's hands.
+
+A worker stops (``_journal.Brake``) at the first refused key (401/403) and when the application's quota is spent:
+no further row is sent, its chunk is not acknowledged but handed back at once (its rows not tried stay free, and
+the rows refused are FAILED, which the next worker on the chunk tries again), and ``run_worker`` raises the error
+that stopped it.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ import attrs
 from .._bulk import SendPinRequest
 from .._client import TwoFactorClient
 from .._exceptions import InfobipError
-from .._journal import FAILED, NEW, STATES, Tally, outcome
+from .._journal import FAILED, NEW, STATES, Brake, HeldBack, Tally, outcome
 from ._campaign import GROUP, Campaign, Row
 from ._gate import RedisGate
 
@@ -75,6 +80,11 @@ async def run_worker(
 
     Raises:
         ConfigurationError: There is no such campaign.
+        AuthenticationError: The API refused the key: the worker stopped at the first such answer; the rows it did
+            not try are left for a worker with the right key.
+        PermissionDeniedError: The key may not send: likewise.
+        QuotaExceededError: The application's quota is spent (quota 429s for several numbers in a row): the worker
+            stopped, and the rows it did not try are left for a worker started after ``resets_at``.
     """
     from redis.asyncio import Redis
 
@@ -91,6 +101,8 @@ async def run_worker(
         worker = _Worker(state, settings, client, gate, name, concurrency, lease)
         async for chunk in worker.chunks():
             await worker.send(chunk)
+            if worker.brake.reason is not None:
+                raise worker.brake.reason
         return worker.tally
     finally:
         if own_client and client is not None:
@@ -105,6 +117,7 @@ class _Worker:
         self.name, self.concurrency, self.lease = name, concurrency, lease
         self.redis: Any = campaign.redis
         self.tally = Tally()
+        self.brake = Brake()
 
     async def chunks(self) -> AsyncIterator[_Chunk]:
         """The next chunk to work on, until the campaign has none left."""
@@ -124,7 +137,7 @@ class _Worker:
                 rows = [Row(*fields_of_row) for fields_of_row in json.loads(fields[b"rows"])]
                 yield _Chunk(entry_id, rows)
                 continue
-            submitted = await self.redis.hget(self.campaign.settings_key, "submitted") == b"1"
+            submitted = await self.campaign.loading_over()  # complete, failed or abandoned: no chunk will come
             pending = (await self.redis.xpending(key, GROUP))["pending"]
             if submitted and not pending and not await self._unread():
                 return
@@ -151,6 +164,11 @@ class _Worker:
             keeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await keeper
+        if self.brake.reason is not None:
+            # Stopped: hand the chunk back as if its lease had run out, so that the next worker takes it at once.
+            await self.redis.xclaim(self.campaign.chunks_key, GROUP, self.name, 0, [chunk.entry_id],
+                                    idle=int(self.lease * 1000) + 1, justid=True)  # fmt: skip
+            return
         await self.redis.xack(self.campaign.chunks_key, GROUP, chunk.entry_id)
         await self.redis.xdel(self.campaign.chunks_key, chunk.entry_id)
 
@@ -159,6 +177,10 @@ class _Worker:
         claimed: set[int] = set()
 
         async def claim(run_index: int, request: SendPinRequest) -> None:
+            # One turn of the loop lets the outcomes already in hand reach the brake; once it has stopped the
+            # worker, a row past the gate is held back: not claimed, not sent.
+            await asyncio.sleep(0)
+            self.brake.check()
             if run_index in claimed:  # a retry after a 429 goes out under the same claim
                 return
             if not await self.campaign.claim(rows[run_index]):
@@ -172,9 +194,10 @@ class _Worker:
         ]  # fmt: skip
         results = self.client.send_many(requests, concurrency=self.concurrency, gate=self.gate, before_send=claim)
         async for result in results:
-            if isinstance(result.error, _AlreadyClaimed):
+            if isinstance(result.error, (_AlreadyClaimed, HeldBack)):
                 continue
             row = rows[result.index]
+            self.brake.observe(row.to, result.error)  # before any await: the next row's claim sees it
             entry = outcome(row.index, row.line, row.to, result=result.result, error=result.error)
             await self.campaign.record(row.index, STATES[entry["status"]], entry)
             self.tally.count(str(entry["status"]))
