@@ -37,7 +37,9 @@ async def campaign(tmp_path: Path) -> AsyncIterator[Campaign]:
         app = await client.applications.create(
             name="Quota", configuration=ApplicationConfiguration(send_pin_per_application_limit="20/1d")
         )
-        template = await client.templates.create(app.application_id, message_text="{{pin}} {{name}}", pin_type="NUMERIC")
+        template = await client.templates.create(
+            app.application_id, message_text="{{pin}} {{name}}", pin_type="NUMERIC"
+        )
         yield Campaign(sandbox, server.base_url, app.application_id, template.message_id, tmp_path, clock)
 
 

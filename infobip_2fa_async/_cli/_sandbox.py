@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import secrets
+import sys
 from typing import Any, TextIO
 
 from .._config import API_KEY_ENV, BASE_URL_ENV, is_loopback
 from ._common import APPLICATION_ID_ENV, MESSAGE_ID_ENV, print_line
 
-__all__ = ["add_parser", "parse_fault_rates"]
+__all__ = ["add_parser", "parse_fault_rates", "parse_port"]
 
 FAULT_HELP = (
     "inject faults into a share of the requests, e.g. 429=0.1,500=0.01: comma-separated KIND=PROBABILITY, where "
@@ -41,8 +43,12 @@ def parse_fault_rates(text: str) -> list[tuple[Any, float]]:
         name, _, argument = kind.partition(":")
         after = argument == "after"
         try:
+            seconds = float(argument) if name in ("429", "slow") and argument else None
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{kind!r}: SECONDS must be a number, e.g. {name}:2") from None
+        try:
             if name == "429":
-                fault = Fault.rate_limit(float(argument) if argument else None)
+                fault = Fault.rate_limit(seconds)
             elif name.isdigit() and 500 <= int(name) <= 599 and argument in ("", "after"):
                 fault = Fault.server_error(int(name), after_processing=after)
             elif name == "html" and argument in ("", "after"):
@@ -51,21 +57,34 @@ def parse_fault_rates(text: str) -> list[tuple[Any, float]]:
                 fault = Fault.drop(after_processing=after)
             elif name == "malformed" and not argument:
                 fault = Fault.malformed()
-            elif name == "slow" and argument:
-                fault = Fault.slow(float(argument))
+            elif name == "slow" and seconds is not None:
+                fault = Fault.slow(seconds)
             else:
-                raise ValueError(kind)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{kind!r} is not a fault kind: {FAULT_HELP}") from None
+                raise argparse.ArgumentTypeError(f"{kind!r} is not a fault kind: {FAULT_HELP}")
+        except ValueError:  # the fault refused its seconds: NaN, infinite or negative
+            raise argparse.ArgumentTypeError(
+                f"{kind!r}: SECONDS must be a finite number, 0 or more (a Retry-After or a wait that can be served)"
+            ) from None
         faults.append((fault, share))
     return faults
+
+
+def parse_port(text: str) -> int:
+    """A TCP port, 0 to 65535 (0 picks a free one); argparse-friendly errors."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port: give a number from 0 to 65535 (0 picks a free one)")
+    return port
 
 
 def add_parser(commands: Any) -> None:
     """Register ``sandbox``."""
     command = commands.add_parser("sandbox", help="serve the sandbox 2FA API over HTTP")
     command.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1)")
-    command.add_argument("--port", type=int, default=8080, help="the port to listen on; 0 picks a free one")
+    command.add_argument("--port", type=parse_port, default=8080, help="the port to listen on; 0 picks a free one")
     command.add_argument(
         "--api-key",
         help="the API key clients must send (default: sandbox-key on loopback; off loopback a random key, printed)",
@@ -74,21 +93,36 @@ def add_parser(commands: Any) -> None:
     command.add_argument("--json", action="store_true", help="print one JSON line once ready, for scripts")
     command.add_argument("--fault-rate", type=parse_fault_rates, help=FAULT_HELP)
     command.add_argument("--seed", type=int, help="seed for --fault-rate, to make the faults repeatable")
-    command.set_defaults(run=run)
+    command.set_defaults(run=run, sandbox_parser=command)
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Serve until interrupted."""
-    return asyncio.run(serve(args, out))
+    from ..sandbox import DEFAULT_API_KEY
+
+    if args.api_key == DEFAULT_API_KEY and not is_loopback(args.host):  # a usage error: exits 2, as argparse does
+        args.sandbox_parser.error(
+            f"--host {args.host} is off loopback, where the well-known key {DEFAULT_API_KEY!r} would let anyone on "
+            "the network in: give --api-key a key of your own, or leave --api-key out for a random one"
+        )
+    return asyncio.run(serve(args, out, err))
 
 
-async def serve(args: argparse.Namespace, out: TextIO) -> int:
-    """Serve the sandbox over HTTP until cancelled."""
+async def serve(args: argparse.Namespace, out: TextIO, err: TextIO | None = None) -> int:
+    """Serve the sandbox over HTTP until cancelled; 1 (and one line on ``err``) when it cannot listen."""
     from ..sandbox import DEFAULT_API_KEY, Sandbox
 
     key = args.api_key or (DEFAULT_API_KEY if is_loopback(args.host) else secrets.token_urlsafe(24))
     sandbox = Sandbox(api_keys=(key,), seed=args.seed)
-    async with sandbox.serve(args.host, args.port) as server:
+    async with contextlib.AsyncExitStack() as stack:
+        try:
+            server = await stack.enter_async_context(sandbox.serve(args.host, args.port))
+        except OSError as error:  # the port is taken, the address is not this machine's, the name does not resolve
+            reason = error.strerror or str(error)
+            print_line(
+                err or sys.stderr, f"infobip-2fa sandbox: error: cannot listen on {args.host}:{args.port}: {reason}"
+            )
+            return 1
         ready: dict[str, Any] = {"base_url": server.base_url, "api_key": server.api_key}
         if args.demo:
             ready.update(await _demo_resources(sandbox))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 import re
 from collections import deque
@@ -35,6 +36,11 @@ class Fault:
         retry_after: A 429's ``Retry-After``, if any.
         seconds: How long a slow fault waits.
         after_processing: Whether the request is carried out before the answer is spoiled.
+
+    Raises:
+        ValueError: A wait (``retry_after``, ``seconds``) that is negative, infinite or NaN; a server error's status
+            outside 500-599, another status outside 100-599.
+        TypeError: A wait or status that is not a number.
     """
 
     kind: FaultKind
@@ -42,6 +48,19 @@ class Fault:
     retry_after: float | None = None
     seconds: float = 0.0
     after_processing: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        # Checked when built, so that a fault the sandbox cannot serve honestly (``Retry-After: nan``, a negative
+        # wait) fails at the call that made it, not later in the middle of a test run.
+        _check_seconds("seconds", self.seconds)
+        if self.retry_after is not None:
+            _check_seconds("retry_after", self.retry_after)
+        if isinstance(self.status, bool) or not isinstance(self.status, int):
+            raise TypeError(f"status must be an int, not {type(self.status).__name__}")
+        if self.kind is FaultKind.SERVER_ERROR and not 500 <= self.status <= 599:
+            raise ValueError(f"status of a server error must be from 500 to 599, not {self.status}")
+        if self.kind in (FaultKind.HTML, FaultKind.MALFORMED) and not 100 <= self.status <= 599:
+            raise ValueError(f"status must be an HTTP status from 100 to 599, not {self.status}")
 
     @classmethod
     def rate_limit(cls, retry_after: float | None = None) -> Fault:
@@ -77,6 +96,14 @@ class Fault:
     def refuse(cls) -> Fault:
         """Refuse the connection: in-process this is ``httpx.ConnectError``; over HTTP, a close before reading."""
         return cls(FaultKind.REFUSE)
+
+
+def _check_seconds(name: str, value: object) -> None:
+    """A number of seconds: a finite int or float, zero or more."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name} must be a number of seconds, not {type(value).__name__}")
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be a finite number of seconds, 0 or more, not {value}")
 
 
 class ConnectionDropped(Exception):

@@ -47,6 +47,16 @@ def number_lookup(to: str) -> str:
     return "NC_DESTINATION_REACHABLE"
 
 
+def _delivery_options(channel: str, body: dict[str, Any]) -> None:
+    """The optional fields of a send or resend, checked by type: ``from``, ``trackDelivery`` (SMS and voice),
+    ``landingPagePlaceholders`` (e-mail)."""
+    fields.string(body, "from")
+    if channel == "email":
+        fields.placeholders(body, "landingPagePlaceholders")
+    else:
+        fields.boolean(body, "trackDelivery")
+
+
 class Pins:
     """Send, resend and verify PINs; each send counts against the application's limits."""
 
@@ -72,6 +82,7 @@ class Pins:
         message_id = fields.string(body, "messageId", required=True) or ""
         to = fields.string(body, "to", required=True) or ""
         placeholders = fields.placeholders(body, "placeholders")
+        _delivery_options(channel, body)
         if channel == "email":
             if not _EMAIL.fullmatch(to):
                 raise bad_request("to", "must be a valid e-mail address")
@@ -97,7 +108,7 @@ class Pins:
         answer: dict[str, Any] = {"pinId": new_id(), "to": to}
         delivered = True
         if channel == "sms":
-            if query.get("ncNeeded", "true").lower() != "false":
+            if fields.query_flag(query, "ncNeeded", default=True):
                 status = number_lookup(to)
                 answer["ncStatus"] = status
                 delivered = status != "NC_DESTINATION_NOT_REACHABLE"
@@ -121,6 +132,7 @@ class Pins:
         pin = self.store.pin(params["pinId"])
         body = fields.json_object(body)
         placeholders = fields.placeholders(body, "placeholders")
+        _delivery_options(channel, body)
         application = self.store.application(pin.application_id)
         self._send_limits(application, pin.to)
         self.store.limits.count(("app", pin.application_id), ("to", pin.application_id, pin.to))
@@ -172,13 +184,14 @@ class Pins:
         msisdn = query.get("msisdn")
         if not msisdn:
             raise bad_request("msisdn", "is required")
+        verified, sent = fields.query_flag(query, "verified"), fields.query_flag(query, "sent")
         entries = []
         for pin in self.store.pins.values():
             if pin.application_id != params["appId"] or pin.to != msisdn:
                 continue
-            if "verified" in query and (query["verified"].lower() == "true") != pin.verified:
+            if verified is not None and verified != pin.verified:
                 continue
-            if "sent" in query and (query["sent"].lower() == "true") != pin.delivered:
+            if sent is not None and sent != pin.delivered:
                 continue
             entry: dict[str, Any] = {"msisdn": pin.to, "verified": pin.verified, "sentAt": int(pin.created_at * 1000)}
             if pin.verified_at is not None:

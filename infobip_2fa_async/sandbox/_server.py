@@ -15,7 +15,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 from http import HTTPStatus
+from urllib.parse import urlsplit
 
 import attrs
 import h11
@@ -25,6 +27,8 @@ from ._app import SandboxApp, response_headers
 from ._faults import ConnectionDropped
 
 __all__ = ["Listener", "ServerLimits"]
+
+logger = logging.getLogger("infobip_2fa_async.sandbox")
 
 _READ_SIZE = 65536
 
@@ -44,6 +48,10 @@ class ServerLimits:
     max_header_bytes: int = 16 * 1024
     request_timeout: float = 10.0
     idle_timeout: float = 75.0  # longer than clients keep idle connections (30 s here), as nginx's default
+
+
+class _HungUp(Exception):
+    """The client closed the connection in the middle of a request body: nobody is left to answer."""
 
 
 class _Refused(Exception):
@@ -75,7 +83,7 @@ async def _refuse(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, re
         reason(refused.status),
         len(body),
     )
-    with contextlib.suppress(ConnectionError, asyncio.TimeoutError):
+    with contextlib.suppress(OSError, asyncio.TimeoutError):  # OSError: the client hung up (ENOTCONN, EPIPE, ...)
         writer.write(head + body)
         await writer.drain()
         writer.write_eof()
@@ -110,15 +118,23 @@ async def _rest_of_request(
 ) -> tuple[h11.Request, bytes] | None:
     request = None
     body = bytearray()  # grows in place: intake stays linear in the body's size
+    # h11 caps only a head still incomplete after a read: one that arrives whole in one read (up to _READ_SIZE) is
+    # counted here, as the bytes fed in minus those left unparsed once the head is read.
+    fed = len(connection.trailing_data[0])
     while True:
         event = connection.next_event()
         if event is h11.NEED_DATA:
             data = await reader.read(_READ_SIZE)
+            fed += len(data)
             connection.receive_data(data)
             if not data and connection.their_state is not h11.SEND_BODY:
                 return None  # the client closed the connection
+            if not data:
+                raise _HungUp
         elif isinstance(event, h11.Request):
             request = event
+            if fed - len(connection.trailing_data[0]) > limits.max_header_bytes:
+                raise _Refused(431, "BAD_REQUEST", "The request head is too large")
             length = dict(event.headers).get(b"content-length")
             if length is not None and length.isdigit() and int(length) > limits.max_body_bytes:
                 raise _Refused(413, "PAYLOAD_TOO_LARGE", f"The body is over {limits.max_body_bytes} bytes")
@@ -131,6 +147,20 @@ async def _rest_of_request(
             return request, bytes(body)
         else:  # h11.ConnectionClosed or PAUSED
             return None
+
+
+def _target(raw: bytes) -> tuple[str, str]:
+    """(path, query) of a request target: origin-form (``/2fa/2/pin?x=1``) or absolute-form
+    (``http://host:port/2fa/2/pin``), which RFC 9112 (3.2.2) says a server MUST accept."""
+    target = raw.decode("latin-1")
+    if target[:7].lower() == "http://" or target[:8].lower() == "https://":
+        try:
+            parts = urlsplit(target)
+        except ValueError:  # "http://[::1/": not a URL
+            raise _Refused(400, "BAD_REQUEST", "The request target is not a valid URL") from None
+        return parts.path or "/", parts.query
+    path, _, query = target.partition("?")
+    return path, query
 
 
 async def _serve_connection(
@@ -148,8 +178,7 @@ async def _serve_connection(
             if received is None:
                 return
             request, body = received
-            target = request.target.decode("latin-1")
-            path, _, query = target.partition("?")
+            path, query = _target(request.target)
             scope = {
                 "type": "http",
                 "method": request.method.decode("ascii"),
@@ -173,11 +202,11 @@ async def _serve_connection(
             connection.start_next_cycle()
     except _Refused as refused:
         await _refuse(reader, writer, refused)
-    except (h11.RemoteProtocolError, h11.LocalProtocolError, ConnectionError):
+    except (_HungUp, h11.RemoteProtocolError, h11.LocalProtocolError, OSError):  # OSError: ECONNRESET, ENOTCONN...
         return
     finally:
         writer.close()
-        with contextlib.suppress(ConnectionError):
+        with contextlib.suppress(OSError):
             await writer.wait_closed()
 
 
@@ -193,6 +222,9 @@ class Listener:
         self._writers.add(writer)
         try:
             await _serve_connection(self.app, self.limits, self.exposed, reader, writer)
+        except Exception as error:  # a bug in the server itself: one line, not asyncio's traceback
+            logger.error("sandbox server: a connection failed (%s)", type(error).__name__)
+            writer.close()
         finally:
             self._writers.discard(writer)
 
