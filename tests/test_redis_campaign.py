@@ -120,6 +120,7 @@ async def test_submission_holds_back_while_chunks_wait(redis_url: str) -> None:
                                                        chunk_size=10, max_waiting_chunks=3, poll=0.01))  # fmt: skip
     campaign = Campaign(redis, name)
     await asyncio.sleep(0.2)
+    await campaign.settings()  # binds the chunk keys to the submission
     assert await redis.xlen(campaign.chunks_key) == 3
     assert not submitting.done()
     taken = 0

@@ -10,7 +10,10 @@ import uuid
 from collections import Counter
 from pathlib import Path
 
-from infobip_2fa_async import ApplicationConfiguration
+import pytest
+
+from infobip_2fa_async import ApplicationConfiguration, InvalidRequestError
+from infobip_2fa_async.redis import run_worker
 from infobip_2fa_async.sandbox import ManualClock, Sandbox
 
 from .clitools import run_cli
@@ -96,3 +99,13 @@ async def test_a_spent_quota_stops_the_worker_with_exit_5_and_leaves_the_rest_fo
     assert code == 0
     assert states == {"sent": ROWS}
     assert set(Counter(message.to for message in sandbox.outbox).values()) == {1}, "nobody was texted twice"
+
+
+@pytest.mark.parametrize(
+    "arguments", [{"concurrency": 0}, {"concurrency": 2.5}, {"lease": -1}, {"lease": float("nan")},
+                  {"lease": float("inf")}],
+)  # fmt: skip
+async def test_run_worker_refuses_bad_numbers_before_touching_redis(arguments: dict[str, float]) -> None:
+    with pytest.raises(InvalidRequestError) as refused:
+        await run_worker("redis://127.0.0.1:1/0", "c", **arguments)  # type: ignore[arg-type]
+    assert refused.value.argument == next(iter(arguments))

@@ -5,8 +5,9 @@ campaigns split across workers.
   ``TwoFactorClient(gate=...)`` (web replicas) or ``send_many(gate=...)`` (a run).
 - ``submit_campaign``, ``run_worker``, ``report_campaign``: a campaign of rows loaded into Redis, sent by any
   number of workers, each row claimed before its request goes out and never sent twice, and written back as the
-  same journal ``infobip-2fa bulk`` writes. The ``bulk-submit``, ``bulk-worker`` and ``bulk-report`` commands run
-  them.
+  same journal ``infobip-2fa bulk`` writes. A submission that fails is withdrawn (nothing of it was claimed: the
+  name is free again) or marked failed; ``Campaign.submission()`` says where one stands. The ``bulk-submit``,
+  ``bulk-worker`` and ``bulk-report`` commands run them.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ try:
 except ImportError as error:  # pragma: no cover
     raise ImportError("infobip_2fa_async.redis needs redis-py: pip install 'infobip-2fa-async[redis]'") from error
 
-from ._campaign import Campaign, Row, report_campaign, submit_campaign
+from ._campaign import Campaign, Row, Submission, report_campaign
 from ._gate import RedisGate
+from ._submit import submit_campaign
 from ._worker import run_worker
 
-__all__ = ["Campaign", "RedisGate", "Row", "report_campaign", "run_worker", "submit_campaign"]
+__all__ = ["Campaign", "RedisGate", "Row", "Submission", "report_campaign", "run_worker", "submit_campaign"]

@@ -2,41 +2,50 @@
 
 Keys, under ``infobip-2fa:campaign:<name>:``:
 
-- ``settings``: a hash (application and template ids, channel, rate and burst, rows, whether submission is done);
-- ``chunks``: a Stream of chunks of rows with the consumer group ``workers``. Chunks are handed out at least once
-  (a dead worker's chunk is taken over after its lease expires), so the rows inside them need their own record:
-- ``states``: one byte per row, the ``_journal`` states (NEW, TAKEN, SENT, NOT_SENT, FAILED, UNKNOWN). A row is
-  claimed (NEW or FAILED -> TAKEN) by an atomic script right before its request goes out, and its outcome is written
-  with its state by another: claims are at most once, so rows are sent at most once. A row a dead worker left TAKEN
-  is never sent again by anyone; it is reported unknown, as a crash is in the single-process journal;
-- ``journal``: a Stream of the journal's lines in the order they happened ("taken", then the outcome), which
+- ``settings``: a hash: application and template ids, channel, rate and burst, and the submission: its random
+  ``id``, the rows loaded so far (``rows``) and expected (``expected``, when the submitter knew), ``submitted`` ("1"
+  once every row is loaded) and ``failed`` (why the submission stopped, when it did);
+- ``submitter``: the submission ``id``, with an expiry the submitter renews with every chunk (and while it holds
+  back): while it lives, more rows may come. A submission not complete whose submitter is gone (failed, killed,
+  silent past its lease) is incomplete: workers finish the rows it loaded and stop, reports say so;
+- under ``<id>:``, so that nothing of a withdrawn submission can leak into the next one of the same name:
+  ``chunks``, a Stream of chunks of rows with the consumer group ``workers``. Chunks are handed out at least once (a
+  dead worker's chunk is taken over after its lease expires), so the rows inside them need their own record:
+  ``states``, one byte per row, the ``_journal`` states (NEW, TAKEN, SENT, NOT_SENT, FAILED, UNKNOWN). A row is
+  claimed (NEW or FAILED -> TAKEN) by an atomic script right before its request goes out, and its outcome is
+  written with its state by another: claims are at most once, so rows are sent at most once. A row a dead worker
+  left TAKEN is never sent again by anyone; it is reported unknown, as a crash is in the single-process journal.
+  ``journal``, a Stream of the journal's lines in the order they happened ("taken", then the outcome), which
   ``report_campaign`` writes out as the file ``infobip-2fa bulk`` writes;
 - ``gate:tat``, ``gate:pause``: the campaign's ``RedisGate``, which every worker passes.
+
+A submission that fails before any row was claimed is withdrawn (its keys deleted), so the name can be used again at
+once; one whose rows were already claimed is kept, marked failed, since some of them may have been sent.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from .._exceptions import ConfigurationError, InvalidRequestError
-from .._gate import check_rate
 from .._journal import FAILED, NEW, TAKEN, Journal, Tally
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
 
-__all__ = ["Campaign", "report_campaign", "submit_campaign"]
+__all__ = ["Campaign", "Row", "Submission", "report_campaign"]
 
 GROUP = "workers"
+LOADING, COMPLETE, FAILED_SUBMISSION, ABANDONED = "loading", "complete", "failed", "abandoned"
 
-# KEYS: states, journal. ARGV: row index, the "taken" journal line. 1 if claimed, 0 if someone had it already.
+# KEYS: states, journal, settings. ARGV: row index, the "taken" journal line, submission id. 1 if claimed, 0 if
+# someone had it already or the submission is no longer the campaign's (withdrawn, or replaced by a new one).
 CLAIM_SCRIPT = f"""
+if redis.call('HGET', KEYS[3], 'id') ~= ARGV[3] then return 0 end
 local byte = redis.call('GETRANGE', KEYS[1], ARGV[1], ARGV[1])
 local state = {NEW}
 if byte ~= '' then state = string.byte(byte) end
@@ -70,8 +79,52 @@ class Row:
     placeholders: dict[str, str] | None
 
 
+@attrs.frozen
+class Submission:
+    """Where a campaign's submission stands.
+
+    Attributes:
+        name: The campaign's name.
+        state: ``"loading"`` (a submitter is loading rows), ``"complete"`` (every row is loaded), ``"failed"`` (the
+            submission stopped with an error) or ``"abandoned"`` (its submitter stopped without a word: killed, or
+            silent past its lease).
+        rows: The rows loaded.
+        expected: The rows the submitter meant to load, when it knew.
+        id: The submission's random id (a new submission under the same name gets a new one).
+        reason: Why a failed submission stopped.
+    """
+
+    name: str
+    state: str
+    rows: int
+    expected: int | None
+    id: str
+    reason: str | None = None
+
+    @property
+    def complete(self) -> bool:
+        """Whether every row is loaded."""
+        return self.state == COMPLETE
+
+    def describe(self) -> str:
+        """One sentence, for a report or a worker that finds the submission incomplete."""
+        loaded = f"{self.rows} of {self.expected}" if self.expected is not None else f"{self.rows}"
+        if self.state == COMPLETE:
+            return f"campaign {self.name!r} is complete: {self.rows} rows"
+        if self.state == LOADING:
+            return f"campaign {self.name!r} is still being submitted: {loaded} rows loaded so far"
+        why = f"failed ({self.reason})" if self.state == FAILED_SUBMISSION else "stopped without finishing"
+        return (
+            f"campaign {self.name!r} is incomplete: its bulk-submit {why} after loading {loaded} rows; the rows "
+            "after those were never loaded"
+        )
+
+
 class Campaign:
     """The Redis keys of campaign ``name`` and what is stored under them (see the module's docstring).
+
+    The keys of its rows (``chunks_key``, ``states_key``, ``journal_key``) belong to one submission: ``settings()``
+    binds them to the campaign's current one.
 
     Args:
         redis: A ``redis.asyncio.Redis`` client.
@@ -86,108 +139,77 @@ class Campaign:
             raise InvalidRequestError("campaign", f"must be a name without spaces, not {name!r}")
         self.redis: Any = redis  # redis-py's own annotations are looser than its answers; read them as documented
         self.name = name
-        prefix = f"infobip-2fa:campaign:{name}:"
-        self.settings_key, self.chunks_key = prefix + "settings", prefix + "chunks"
-        self.states_key, self.journal_key = prefix + "states", prefix + "journal"
-        self.gate_key = prefix + "gate"
+        self.prefix = f"infobip-2fa:campaign:{name}:"
+        self.settings_key, self.submitter_key = self.prefix + "settings", self.prefix + "submitter"
+        self.gate_key = self.prefix + "gate"
+        self.bind("")
         self._claim = redis.register_script(CLAIM_SCRIPT)
         self._outcome = redis.register_script(OUTCOME_SCRIPT)
 
+    def bind(self, submission_id: str) -> None:
+        """Point the row keys at submission ``submission_id``."""
+        self.id = submission_id
+        rows = f"{self.prefix}{submission_id}:"
+        self.chunks_key, self.states_key, self.journal_key = rows + "chunks", rows + "states", rows + "journal"
+
     async def settings(self) -> dict[str, str]:
-        """The campaign's settings; ConfigurationError when there is no such campaign."""
+        """The campaign's settings (and the row keys bound to its submission); ConfigurationError when there is no
+        such campaign."""
         raw = await self.redis.hgetall(self.settings_key)
         if not raw:
             raise ConfigurationError(f"there is no campaign {self.name!r} in this Redis: run bulk-submit first")
-        return {key.decode(): value.decode() for key, value in raw.items()}
+        settings = {key.decode(): value.decode() for key, value in raw.items()}
+        self.bind(settings.get("id", ""))
+        return settings
+
+    async def submission(self) -> Submission | None:
+        """Where the campaign's submission stands (None: there is no such campaign)."""
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hgetall(self.settings_key)
+            pipe.get(self.submitter_key)
+            raw, submitter = await pipe.execute()
+        if not raw:
+            return None
+        settings = {key.decode(): value.decode() for key, value in raw.items()}
+        if settings.get("submitted") == "1":
+            state = COMPLETE
+        elif settings.get("failed"):
+            state = FAILED_SUBMISSION
+        elif submitter is not None and submitter.decode() == settings.get("id"):
+            state = LOADING
+        else:
+            state = ABANDONED
+        expected = settings.get("expected")
+        return Submission(self.name, state, int(settings.get("rows") or 0), int(expected) if expected else None,
+                          settings.get("id", ""), settings.get("failed") or None)  # fmt: skip
+
+    async def loading_over(self) -> bool:
+        """Whether no more chunks will come for the submission this object is bound to: it is complete, failed or
+        abandoned, or no longer the campaign's (withdrawn, or replaced by a new submission)."""
+        submission = await self.submission()
+        return submission is None or submission.state != LOADING or submission.id != self.id
 
     async def claim(self, row: Row) -> bool:
-        """NEW or FAILED -> TAKEN, with its "taken" journal line, atomically; False if the row was not free."""
+        """NEW or FAILED -> TAKEN, with its "taken" journal line, atomically; False if the row was not free (or its
+        submission is no longer the campaign's)."""
         line = json.dumps({"index": row.index, "line": row.line, "to": row.to, "status": "taken"})
-        return bool(await self._claim(keys=[self.states_key, self.journal_key], args=[row.index, line]))
+        keys = [self.states_key, self.journal_key, self.settings_key]
+        return bool(await self._claim(keys=keys, args=[row.index, line, self.id]))
 
     async def record(self, row_index: int, state: int, entry: dict[str, Any]) -> None:
         """Write a row's outcome and its state in one atomic step."""
         await self._outcome(keys=[self.states_key, self.journal_key], args=[row_index, state, json.dumps(entry)])
 
     async def states(self, start: int, count: int) -> bytes:
-        """The state bytes of rows ``start`` .. ``start + count - 1`` (NEW where none was written)."""
-        raw = await self.redis.getrange(self.states_key, start, start + count - 1)
+        """The state bytes of rows ``start`` .. ``start + count - 1`` (NEW where none was written); all TAKEN (not
+        to be tried) when the bound submission is no longer the campaign's."""
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hget(self.settings_key, "id")
+            pipe.getrange(self.states_key, start, start + count - 1)
+            current, raw = await pipe.execute()
+        if current is None or current.decode() != self.id:
+            return bytes([TAKEN]) * count
         return bytes(raw).ljust(count, bytes([NEW]))
-
-
-async def submit_campaign(
-    redis: Redis,
-    name: str,
-    rows: Iterable[Row],
-    *,
-    application_id: str,
-    message_id: str,
-    channel: str = "sms",
-    rate: float | None = None,
-    burst: float | None = None,
-    chunk_size: int = 500,
-    max_waiting_chunks: int = 200,
-    poll: float = 0.2,
-) -> int:
-    """Load ``rows`` into a new campaign, in chunks.
-
-    Back-pressure: at most ``max_waiting_chunks`` chunks wait in Redis at once (a worker deletes a chunk once it is
-    done), so a campaign of tens of millions of rows costs bounded memory here and in Redis while it is loaded;
-    workers can start before the submission ends.
-
-    Args:
-        redis: A ``redis.asyncio.Redis`` client.
-        name: The campaign's name, the same on every machine.
-        rows: The rows, read lazily.
-        application_id: The 2FA application.
-        message_id: The message template.
-        channel: ``"sms"`` or ``"voice"``.
-        rate: Requests per second for the whole campaign (every worker shares it); None for no limit.
-        burst: How many requests may go at once after a quiet spell.
-        chunk_size: Rows per chunk handed to a worker.
-        max_waiting_chunks: Chunks that may wait in Redis at once.
-        poll: Seconds between looks at the waiting chunks while holding back.
-
-    Returns:
-        How many rows the campaign holds.
-
-    Raises:
-        ConfigurationError: A campaign of that name exists already.
-        InvalidRequestError: An invalid channel, rate or burst.
-    """
-    rate, burst = check_rate(rate, burst)
-    client: Any = redis
-    if channel not in ("sms", "voice"):
-        raise InvalidRequestError("channel", f"must be 'sms' or 'voice', not {channel!r}")
-    campaign = Campaign(client, name)
-    settings = {"application_id": application_id, "message_id": message_id, "channel": channel, "submitted": "0",
-                "rate": "" if rate is None else repr(rate), "burst": "" if burst is None else repr(burst)}  # fmt: skip
-    if not await client.hsetnx(campaign.settings_key, "application_id", application_id):
-        raise ConfigurationError(f"campaign {name!r} already exists in this Redis: choose another name")
-    await client.hset(campaign.settings_key, mapping=settings)
-    await client.xgroup_create(campaign.chunks_key, GROUP, id="0", mkstream=True)
-    total = 0
-    for chunk in _chunks(rows, chunk_size):
-        # Back-pressure, polled: the workers are other processes, nothing here could be awaited instead.
-        while await client.xlen(campaign.chunks_key) >= max_waiting_chunks:  # noqa: ASYNC110
-            await asyncio.sleep(poll)
-        payload = json.dumps([[row.index, row.line, row.to, row.placeholders] for row in chunk])
-        await client.xadd(campaign.chunks_key, {"rows": payload})
-        total += len(chunk)
-        await client.hset(campaign.settings_key, "rows", str(total))
-    await client.hset(campaign.settings_key, mapping={"rows": str(total), "submitted": "1"})
-    return total
-
-
-def _chunks(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
-    chunk: list[Row] = []
-    for row in rows:
-        chunk.append(row)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 async def report_campaign(redis: Redis, name: str, out: Path, *, batch: int = 10_000) -> Tally:
@@ -201,7 +223,9 @@ async def report_campaign(redis: Redis, name: str, out: Path, *, batch: int = 10
         batch: Journal lines read from Redis per round trip.
 
     Returns:
-        The rows by state: sent, not sent, failed, unknown (may have been sent), not tried yet.
+        The rows by state: sent, not sent, failed, unknown (may have been sent), not tried yet (rows not loaded
+        because the submission is incomplete among them, when the submitter said how many it meant to load; see
+        ``Campaign.submission()`` for whether it is complete).
 
     Raises:
         ConfigurationError: There is no such campaign.
@@ -209,7 +233,8 @@ async def report_campaign(redis: Redis, name: str, out: Path, *, batch: int = 10
     client: Any = redis
     campaign = Campaign(client, name)
     settings = await campaign.settings()
-    total = int(settings.get("rows", "0"))
+    # Rows the submitter meant to load but did not (yet) are not tried yet, as much as loaded rows no worker took.
+    total = max(int(settings.get("rows") or 0), int(settings.get("expected") or 0))
     journal = Journal(out)
     out.unlink(missing_ok=True)  # noqa: ASYNC240  (the report is written whole, each time)
     with journal:

@@ -7,7 +7,9 @@ clocks agree:
   at most ``reserve_ahead`` seconds away reserves it in the same call and sleeps until it: one round trip per send.
   Within a process, one caller at a time asks Redis (the others queue on a lock, as in ``LocalGate``), so each
   process holds at most one reserved slot, a few milliseconds ahead, and a slot further off than ``reserve_ahead``
-  is asked for again when it comes within reach.
+  is asked for again when it comes within reach. When a call fails (Redis down, or silent until the timeout), every
+  caller that queued while it was made shares its outcome at once instead of asking in turn: a hung Redis costs each
+  waiting caller at most one timeout.
 - ``pause`` sets a key with a millisecond expiry that is only ever lengthened, and moves the TAT past it, so no slot
   is handed out inside a pause. Slots reserved just before it (one per process, at most ``reserve_ahead`` ahead)
   still go out; a 429 refuses them too (nothing is done), and they wait out the same pause.
@@ -26,15 +28,49 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from .._exceptions import GateUnavailableError, InvalidRequestError
-from .._gate import check_rate
 from .._options import Sleep
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
 
-__all__ = ["RedisGate"]
+__all__ = ["RedisGate", "check_shared_rate"]
 
 logger = logging.getLogger("infobip_2fa_async")
+
+# What the script can hold: Lua numbers are doubles, exact to 2**53 µs (285 years of UNIX time), and every time it
+# computes (now + burst window + reserve_ahead + interval) must stay well inside that.
+RATE_RANGE = (1e-3, 1e6)  # requests per second: one every 1,000 s to one per µs
+BURST_RANGE = (1.0, 1e6)  # requests
+RESERVE_AHEAD_RANGE = (0.0, 3600.0)  # seconds
+TIMEOUT_RANGE = (1e-3, 3600.0)  # seconds
+
+
+def in_range(argument: str, value: object, accepted: tuple[float, float], what: str) -> float:
+    """``value`` as a float if it is a number within ``accepted`` (bounds included), else InvalidRequestError."""
+    low, high = accepted
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+        shown = (f"{bound:,.0f}" if bound >= 1 and bound == int(bound) else f"{bound:g}" for bound in accepted)
+        raise InvalidRequestError(argument, f"must be a number of {what} from {next(shown)} to {next(shown)}, "
+                                            f"not {value!r}")  # fmt: skip
+    return float(value)
+
+
+def check_shared_rate(rate: object, burst: object) -> tuple[float | None, float | None]:
+    """Validate a shared gate's ``rate`` and ``burst`` (also before a campaign stores them for its workers).
+
+    Returns:
+        ``(rate, burst)`` as floats (None where not given).
+
+    Raises:
+        InvalidRequestError: Either is not a number in the range the gate can hold (rate: 0.001 to 1,000,000
+            requests per second; burst: 1 to 1,000,000 requests), or a burst is given without a rate.
+    """
+    checked_rate = None if rate is None else in_range("rate", rate, RATE_RANGE, "requests per second")
+    checked_burst = None if burst is None else in_range("burst", burst, BURST_RANGE, "requests")
+    if checked_burst is not None and checked_rate is None:
+        raise InvalidRequestError("burst", "applies to a rate: give rate= too, or leave burst out")
+    return checked_rate, checked_burst
+
 
 # KEYS: tat, pause. ARGV: operation ("enter", "pause" or "peek"), interval µs, tolerance µs, reserve-ahead µs,
 # pause ms.
@@ -88,11 +124,11 @@ class RedisGate:
     Args:
         redis: A ``redis.asyncio.Redis`` client.
         key: The name of the shared budget: every process naming it shares one rate and one pause.
-        rate: Requests per second for all of them together; None for only the shared 429 pause.
-        burst: As in ``LocalGate``: default one second's worth; 1 spaces requests evenly.
+        rate: Requests per second for all of them together (0.001 to 1,000,000); None for only the shared 429 pause.
+        burst: As in ``LocalGate`` (1 to 1,000,000): default one second's worth; 1 spaces requests evenly.
         fail_open: When Redis cannot be reached, let requests through without the shared limit (a warning is
             logged once per outage) instead of raising ``GateUnavailableError`` (the default: fail closed).
-        reserve_ahead: How far ahead, in seconds, a slot may be reserved in the same round trip.
+        reserve_ahead: How far ahead, in seconds, a slot may be reserved in the same round trip (0 to 3,600).
         sleep: What the gate waits with (default ``asyncio.sleep``).
 
     Attributes:
@@ -100,7 +136,8 @@ class RedisGate:
         last_slot: When the latest slot this gate was granted opened, in Redis's clock (UNIX seconds).
 
     Raises:
-        InvalidRequestError: An empty key, or an invalid rate, burst or reserve_ahead.
+        InvalidRequestError: An empty key, or a rate, burst or reserve_ahead outside the ranges above (nan and
+            infinity included).
     """
 
     def __init__(
@@ -116,9 +153,8 @@ class RedisGate:
     ) -> None:
         if not isinstance(key, str) or not key:
             raise InvalidRequestError("key", "must be a non-empty string naming the shared budget, e.g. 'sms-login'")
-        if isinstance(reserve_ahead, bool) or not isinstance(reserve_ahead, (int, float)) or not reserve_ahead >= 0:
-            raise InvalidRequestError("reserve_ahead", f"must be a number of seconds >= 0, not {reserve_ahead!r}")
-        self.rate, self.burst = check_rate(rate, burst)
+        reserve_ahead = in_range("reserve_ahead", reserve_ahead, RESERVE_AHEAD_RANGE, "seconds")
+        self.rate, self.burst = check_shared_rate(rate, burst)
         self.key = key
         self.fail_open = bool(fail_open)
         self.calls = 0
@@ -136,6 +172,8 @@ class RedisGate:
         self._lock: asyncio.Lock | None = None
         self._local_pause_until = -math.inf
         self._outage_logged = False
+        self._failures = 0  # Redis calls that failed so far; the latest one's error:
+        self._failure: GateUnavailableError | None = None
 
     @classmethod
     def from_url(
@@ -158,13 +196,17 @@ class RedisGate:
             burst: How many requests may go at once after a quiet spell.
             fail_open: Let requests through when Redis cannot be reached (default: fail closed).
             reserve_ahead: How far ahead a slot may be reserved in one round trip, in seconds.
-            timeout: Bound on each Redis call, in seconds.
+            timeout: Bound on each Redis call, in seconds (0.001 to 3,600).
 
         Returns:
             The gate.
+
+        Raises:
+            InvalidRequestError: An invalid argument (see the class).
         """
         from redis.asyncio import Redis
 
+        timeout = in_range("timeout", timeout, TIMEOUT_RANGE, "seconds")
         redis = Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
         gate = cls(redis, key=key, rate=rate, burst=burst, fail_open=fail_open, reserve_ahead=reserve_ahead)
         gate._owned = True
@@ -202,23 +244,36 @@ class RedisGate:
         """
         if self._lock is None:
             self._lock = asyncio.Lock()
+        failures = self._failures
         async with self._lock:
             while (local := self._local_pause_until - time.monotonic()) > 1e-3:
                 await self._sleep(local)
             while True:
+                if self._failures != failures and self._failure is not None:
+                    # A call made while this caller queued failed just now: the same outcome, not another timeout.
+                    shared = GateUnavailableError(str(self._failure))
+                    shared.__cause__ = self._failure.__cause__
+                    self._unavailable(shared)
+                    return
                 try:
                     wait, reserved, _ = await self._ask("enter")
                 except GateUnavailableError as error:
-                    if not self.fail_open:
-                        raise
-                    if not self._outage_logged:
-                        logger.warning("%s; fail_open: sending without the shared limit", error)
-                        self._outage_logged = True
+                    self._failures += 1
+                    self._failure = error
+                    self._unavailable(error)
                     return
                 if wait > 0:
                     await self._sleep(wait)
                 if reserved:
                     return
+
+    def _unavailable(self, error: GateUnavailableError) -> None:
+        """Redis could not be asked: raise (fail closed), or let this request through and warn once (fail open)."""
+        if not self.fail_open:
+            raise error
+        if not self._outage_logged:
+            logger.warning("%s; fail_open: sending without the shared limit", error)
+            self._outage_logged = True
 
     async def pause(self, seconds: float) -> None:
         """A 429: hold every process on this key back for ``seconds`` (a longer pause already set wins).

@@ -28,10 +28,10 @@ import attrs
 
 from .._bulk import SendPinRequest
 from .._client import TwoFactorClient
-from .._exceptions import InfobipError
+from .._exceptions import InfobipError, InvalidRequestError
 from .._journal import FAILED, NEW, STATES, Brake, HeldBack, Tally, outcome
 from ._campaign import GROUP, Campaign, Row
-from ._gate import RedisGate
+from ._gate import RedisGate, in_range
 
 if TYPE_CHECKING:
     pass
@@ -79,6 +79,7 @@ async def run_worker(
         What this worker did: sent, not sent, failed, unknown.
 
     Raises:
+        InvalidRequestError: ``concurrency`` is not 1 to 10,000, or ``lease`` not 1 to 86,400 seconds.
         ConfigurationError: There is no such campaign.
         AuthenticationError: The API refused the key: the worker stopped at the first such answer; the rows it did
             not try are left for a worker with the right key.
@@ -88,6 +89,9 @@ async def run_worker(
     """
     from redis.asyncio import Redis
 
+    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or not 1 <= concurrency <= 10_000:
+        raise InvalidRequestError("concurrency", f"must be a whole number from 1 to 10,000, not {concurrency!r}")
+    lease = in_range("lease", lease, (1.0, 86_400.0), "seconds")  # the same ranges as bulk-worker's options
     redis = Redis.from_url(redis_url, socket_timeout=max(lease, 5.0), socket_connect_timeout=5.0)
     name = consumer or f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
     own_client = client is None
