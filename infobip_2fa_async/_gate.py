@@ -78,6 +78,8 @@ def check_rate(rate: object, burst: object) -> tuple[float | None, float | None]
             raise InvalidRequestError("burst", f"must be a number of requests >= 1, or None, not {burst!r}")
         if rate is None:
             raise InvalidRequestError("burst", "applies to a rate: give rate= too, or leave burst out")
+    if rate is not None and not math.isfinite((float(burst or 1.0)) / rate):  # e.g. rate=1e-320: no finite spacing
+        raise InvalidRequestError("rate", f"is too small to space requests: {rate!r} per second")
     return (None if rate is None else float(rate)), (None if burst is None else float(burst))
 
 

@@ -50,7 +50,8 @@ async def test_a_pause_only_grows_and_holds_everyone() -> None:
 @pytest.mark.parametrize(
     ("rate", "burst", "argument"),
     [(0, None, "rate"), (-1, None, "rate"), (float("nan"), None, "rate"), (float("inf"), None, "rate"),
-     (True, None, "rate"), (10, 0.5, "burst"), (None, 5, "burst"), (10, "2", "burst")],
+     (True, None, "rate"), (10, 0.5, "burst"), (None, 5, "burst"), (10, "2", "burst"), (1e-320, None, "rate"),
+     (1e-3, 1e306, "rate")],
 )  # fmt: skip
 def test_bad_rates_and_bursts_are_refused(rate: Any, burst: Any, argument: str) -> None:
     with pytest.raises(InvalidRequestError) as caught:
