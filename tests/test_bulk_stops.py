@@ -193,3 +193,22 @@ def test_the_exit_code_tables_agree_with_the_command() -> None:
     shown = subprocess.run([sys.executable, "-m", "infobip_2fa_async", "bulk", "--help"], capture_output=True,
                            text=True, check=True, stdin=subprocess.DEVNULL).stdout  # fmt: skip
     assert {int(code) for code in re.findall(r"(?:;|:) (\d+) ", " ".join(shown.split()))} == documented
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["bulk", "--in", "x.csv", "--out", "y.jsonl", "--concurrency", "0"], ["bulk"],
+     ["bulk-worker", "--redis", "redis://127.0.0.1:1/0", "--campaign", "c", "--lease", "-1"],
+     ["bulk-submit", "--redis", "redis://127.0.0.1:1/0"], ["bulk-report", "--campaign", "c"],
+     ["sandbox", "--port", "99999"], ["demo", "--no-such-option"], ["no-such-command"]],
+)  # fmt: skip
+async def test_every_commands_usage_error_is_one_line_and_exit_2(argv: list[str]) -> None:
+    """docs/cli.md: an error is one line on stderr; a usage error exits 2."""
+    from .clitools import run_cli
+
+    code, out, err = await run_cli(*argv)
+    assert code == 2
+    assert len(err.splitlines()) == 1, err
+    assert err.startswith("infobip-2fa")
+    assert "--help" in err
+    assert not out

@@ -65,8 +65,8 @@ _ARGUMENT = re.compile(r"argument ([^:]+): (.*)", re.DOTALL)
 
 @contextlib.contextmanager
 def one_line_errors(argv: Sequence[str]) -> Iterator[None]:
-    """While it runs, a one-shot command's usage errors are one line (one JSON object when ``--json`` is on the
-    command line, even if the error is elsewhere on it); other commands keep argparse's usage and message."""
+    """While it runs, a one-shot command's usage errors are one JSON object when ``--json`` is on the command line,
+    even if the error is elsewhere on it; every command's usage errors are one line otherwise."""
     words = [arg for arg in argv if not arg.startswith("-")]
     if not words or words[0] not in ONE_SHOT:
         yield
@@ -82,13 +82,14 @@ def one_line_errors(argv: Sequence[str]) -> Iterator[None]:
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse's parser, whose usage errors are one line, or one JSON object, for the one-shot commands (exit 2)."""
+    """argparse's parser, whose usage errors are one line (one JSON object for a one-shot command with ``--json``),
+    exit 2."""
 
     def error(self, message: str) -> NoReturn:
         """Print the usage error as the command line asked (see ``one_line_errors``) and exit 2."""
         how = _USAGE_ERRORS.get()
-        if how is None:
-            super().error(message)
+        if how is None:  # every other command: one line too, pointing at its help for the usage
+            self.exit(2, f"{self.prog}: error: {' '.join(message.split())} (see {self.prog} --help)\n")
         mode, command = how
         # the top parser reports unknown options: point at the command's help, which lists its options
         hint = f"{self.prog if ' ' in self.prog else f'{self.prog} {command}'} --help"
