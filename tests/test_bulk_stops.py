@@ -212,3 +212,73 @@ async def test_every_commands_usage_error_is_one_line_and_exit_2(argv: list[str]
     assert err.startswith("infobip-2fa")
     assert "--help" in err
     assert not out
+
+
+async def test_the_first_ctrl_c_holds_back_the_rows_waiting_at_the_rate_limit(campaign: Campaign) -> None:
+    """Nothing goes out after Ctrl-C but the sends already out: the rows waiting for their turn stay for a rerun."""
+    campaign.write_csv({line: f"4177{line:07d}" for line in range(2, 14)})  # 12 rows
+    process = await campaign.start("--rate", "2", "--burst", "1", "--concurrency", "10")
+    await campaign.wait_for('"status": "sent"', 1)
+    process.send_signal(signal.SIGINT)
+    code, out, _ = await campaign.finish(process)
+    assert code == 130
+    assert len(campaign.sandbox.outbox) <= 2, "rows that waited at the rate limit were sent after Ctrl-C"
+    assert "taken" not in campaign.final_states().values()
+    assert "Stopped early" in out
+
+    code, _, _ = await campaign.finish(await campaign.start("--rate", "1000"))
+    assert code == 0
+    assert len(campaign.sandbox.outbox) == 12
+    assert set(campaign.delivered().values()) == {1}
+
+
+async def test_a_throttled_row_retrying_when_the_quota_stops_the_run_is_finished_not_left_unknown(
+    campaign: Campaign,
+) -> None:
+    from infobip_2fa_async.sandbox import Fault
+
+    campaign.write_csv({line: f"4177{line:07d}" for line in range(2, 12)})
+    throttle, quota = Fault.rate_limit(retry_after=0.2), Fault.rate_limit(retry_after=86400)
+    campaign.sandbox.faults.script(throttle, quota, quota, quota, match=r"^POST /2fa/2/pin$")
+    code, out, _ = await campaign.finish(await campaign.start("--concurrency", "4"))
+    assert code == 5, out
+    states = campaign.final_states()
+    assert "taken" not in states.values(), "a row refused and never sent was left of unknown fate"
+    assert "unknown" not in states.values()
+    assert Counter(states.values()) == {"failed": 3, "sent": 1}, "the throttled row's retry finished as a send"
+    assert len(campaign.sandbox.outbox) == 1
+
+
+@pytest.mark.parametrize(
+    "options", [("--concurrency", "3000000"), ("--rate", "1", "--burst", "0.5"), ("--burst", "5"),
+                ("--rate", "1e-320")],
+)  # fmt: skip
+async def test_options_a_run_cannot_hold_are_usage_errors(campaign: Campaign, options: tuple[str, ...]) -> None:
+    code, out, err = await campaign.finish(await campaign.start(*options))
+    assert code == 2, err
+    assert len(err.splitlines()) == 1, err
+    assert not out
+    assert not campaign.journal.exists()
+
+
+async def test_a_pipe_as_input_is_refused_with_the_reason(campaign: Campaign) -> None:
+    command = campaign.command()
+    command[command.index("--in") + 1] = "/dev/stdin"
+    process = await asyncio.create_subprocess_exec(
+        *command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, stdin=asyncio.subprocess.PIPE
+    )
+    _, err = await asyncio.wait_for(process.communicate(campaign.csv.read_bytes()), 60)
+    assert process.returncode == 1
+    assert "not a regular file" in err.decode()
+    assert len(err.decode().splitlines()) == 1
+    assert not campaign.sandbox.outbox
+
+
+async def test_a_redis_url_that_is_no_url_is_a_usage_error() -> None:
+    from .clitools import run_cli
+
+    for command in ("bulk-submit", "bulk-worker", "bulk-report"):
+        code, _, err = await run_cli(command, "--redis", "notaurl", "--campaign", "c", "--in", "x.csv", "--out", "o")
+        assert code == 2, err
+        assert "--redis" in err
+        assert len(err.splitlines()) == 1

@@ -241,3 +241,38 @@ def test_sound_faults_are_still_built() -> None:
     assert Fault.rate_limit().retry_after is None
     assert Fault.slow(0.25).seconds == 0.25
     assert Fault.server_error(503).status == 503
+
+
+@pytest.mark.parametrize(
+    "body", [b'{"name": "\\ud800"}', b'{"name": "A", "configuration": {"pinTimeToLive": "\\udfff"}}']
+)
+async def test_a_lone_surrogate_in_a_json_body_is_refused_not_stored(body: bytes) -> None:
+    """Valid JSON, but no text: stored, it could never be answered in UTF-8 (nor listed by the CLI)."""
+    sandbox = Sandbox()
+    async with _raw(sandbox) as raw:
+        answer = await raw.post("/2fa/2/applications", content=body, headers={"Content-Type": "application/json"})
+        assert answer.status_code == 400
+        assert "surrogate" in answer.json()["requestError"]["serviceException"]["text"]
+        assert (await raw.get("/2fa/2/applications")).json() == []
+
+
+def test_a_sandbox_with_an_open_connection_shuts_down_without_a_traceback() -> None:
+    """The loop ends while a client still holds a kept-alive connection: no 'Exception in callback' in the log."""
+    import subprocess
+    import sys
+
+    script = (
+        "import asyncio, httpx\n"
+        "from infobip_2fa_async.sandbox import Sandbox\n"
+        "async def main():\n"
+        "    sandbox = Sandbox()\n"
+        "    async with sandbox.serve() as server:\n"
+        "        client = httpx.AsyncClient(base_url=server.base_url, headers={'Authorization': 'App sandbox-key'})\n"
+        "        await client.get('/2fa/2/applications')\n"
+        "asyncio.run(main())\n"
+    )
+    done = subprocess.run(  # noqa: S603  (our own script, run by this interpreter)
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr

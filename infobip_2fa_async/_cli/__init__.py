@@ -44,6 +44,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     """Entry point of ``infobip-2fa`` and ``python -m infobip_2fa_async``."""
     out = out or sys.stdout
     err = err or sys.stderr
+    for stream in (out, err):  # text that is not valid Unicode (an answer's lone surrogate) is shown, not a crash
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
     argv = sys.argv[1:] if argv is None else list(argv)
     args: argparse.Namespace | None = None
     with one_line_errors(argv):

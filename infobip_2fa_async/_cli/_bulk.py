@@ -13,14 +13,16 @@ import contextlib
 import csv
 import math
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
 from .._bulk import SendPinRequest
 from .._client import TwoFactorClient
 from .._exceptions import InvalidRequestError
+from .._gate import check_rate
 from .._journal import (
+    EXIT_ERROR,
     EXIT_INTERRUPTED,
     FAILED,
     NEW,
@@ -37,7 +39,17 @@ from .._journal import (
 from ._common import add_application_id, add_connection_options, add_message_id
 from ._progress import Progress
 
-__all__ = ["add_parser", "add_rate_options", "positive_int", "positive_number", "read_rows", "run_bulk"]
+__all__ = [
+    "InputFileError",
+    "add_parser",
+    "add_rate_options",
+    "positive_number",
+    "read_rows",
+    "run_bulk",
+    "whole_number",
+]
+
+MAX_CONCURRENCY = 10_000  # sends in flight at once, for bulk and bulk-worker: each holds a connection and a task
 
 # Exit codes and their meaning, for --help.
 EXIT_CODES = (
@@ -48,15 +60,19 @@ EXIT_CODES = (
 )
 
 
-def positive_int(text: str) -> int:
-    """An argparse type: a whole number >= 1 (a usage error otherwise)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
-    return value
+def whole_number(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``low`` to ``high`` (a usage error otherwise)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be a whole number from {low} to {high}, not {value}")
+        return value
+
+    return parse
 
 
 def positive_number(text: str) -> float:
@@ -98,20 +114,31 @@ def add_parser(commands: Any) -> None:
     bulk.add_argument("--out", required=True, metavar="JSONL", help="the results, and the journal reruns resume from")
     bulk.add_argument("--channel", choices=("sms", "voice"), default="sms", help="how to send the PINs (default sms)")
     add_rate_options(bulk)
-    bulk.add_argument("--concurrency", type=positive_int, default=50, help="sends in flight at once (default 50)")
+    bulk.add_argument(
+        "--concurrency", type=whole_number(1, MAX_CONCURRENCY), default=50,
+        help=f"sends in flight at once, 1 to {MAX_CONCURRENCY} (default 50)",
+    )  # fmt: skip
     bulk.add_argument(
         "--retry-unknown", action="store_true", help="also send rows that may have been sent before (check first)"
     )
     bulk.add_argument(
         "--retry-not-sent", action="store_true", help="also send again rows the service answered but did not send"
     )
-    bulk.set_defaults(run=run)
+    bulk.set_defaults(run=run, parser=bulk)
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Run the bulk command; a second Ctrl-C (which cancels it) exits 130, with one line on stderr."""
     try:
+        check_rate(args.rate, args.burst)  # the same rules as LocalGate's, found before anything is read or sent
+    except InvalidRequestError as error:
+        args.parser.error(f"argument --{error.argument}: {error.problem}")
+    try:
         return asyncio.run(run_bulk(args, out, err))
+    except InputFileError as error:
+        err.write(f"infobip-2fa: error: {error}\n")
+        err.flush()
+        return EXIT_ERROR
     except asyncio.CancelledError:
         err.write(
             "infobip-2fa: stopped at once: the sends that were in flight are of unknown fate (see the journal); "
@@ -121,6 +148,10 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return EXIT_INTERRUPTED
 
 
+class InputFileError(Exception):
+    """The CSV file cannot be used as it is: the message names the file and the reason, never a row's content."""
+
+
 def file_error(path: Path, what: str, error: BaseException) -> SystemExit:
     """One line on stderr and exit 1, for a file that cannot be read or written."""
     reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
@@ -128,27 +159,44 @@ def file_error(path: Path, what: str, error: BaseException) -> SystemExit:
 
 
 def read_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    """(file line number, row) for each data row of the CSV file, read lazily.
+    """(file line number, row) for each data row of the CSV file, read lazily (``bulk`` and ``bulk-submit``).
 
-    A file that cannot be read (missing, a directory, not UTF-8, not CSV) ends the command with one line naming it.
+    Raises InputFileError when the file cannot be used: missing, not a regular file (a pipe cannot be read twice,
+    once to count and once to send), no ``to`` column, not UTF-8 (the line is named), not CSV.
     """
+    if path.exists() and not path.is_dir() and not path.is_file():
+        raise InputFileError(
+            f"{path} is not a regular file (a pipe or a device): the rows are read twice, to count and to send; "
+            "save them to a file first"
+        )
     line = 1
     try:
         with path.open(newline="", encoding="utf-8-sig") as source:
             reader = csv.DictReader(source)
             if reader.fieldnames is None or "to" not in reader.fieldnames:
-                raise SystemExit(f"infobip-2fa: error: {path} needs a header row with a 'to' column")
+                raise InputFileError(f"{path} needs a header row with a 'to' column")
             for row in reader:
                 line = reader.line_num
                 yield line, row
     except UnicodeDecodeError:
-        raise SystemExit(
-            f"infobip-2fa: error: {path} is not UTF-8 text (after line {line}): save it as UTF-8 and try again"
+        raise InputFileError(
+            f"{path} is not UTF-8 text (line {_first_bad_line(path)}): save it as UTF-8 and try again"
         ) from None
     except csv.Error as error:
-        raise file_error(path, f"read line {line + 1} of", error) from None
+        raise InputFileError(f"cannot read line {line + 1} of {path}: {error}") from None
     except OSError as error:
-        raise file_error(path, "read", error) from None
+        raise InputFileError(f"cannot read {path}: {error.strerror or error}") from None
+
+
+def _first_bad_line(path: Path) -> int:
+    """The line of the first byte that is not UTF-8 (the text decoder reads ahead, so it cannot tell)."""
+    with path.open("rb") as raw:
+        for number, line in enumerate(raw, start=1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                return number
+    return 0
 
 
 def row_request(row: dict[str, str], args: argparse.Namespace) -> tuple[str, SendPinRequest]:
@@ -165,8 +213,6 @@ async def run_bulk(args: Any, out: TextIO, err: TextIO) -> int:
     """The ``bulk`` command; returns the exit code (see ``_journal``)."""
     # Plain blocking file I/O throughout: one short line at a time, in a command that owns its event loop.
     source = Path(args.input)
-    if not source.exists():  # noqa: ASYNC240
-        raise SystemExit(f"infobip-2fa: error: no such file: {source}")
     total = sum(1 for _ in read_rows(source))
     journal = Journal(Path(args.out))
     try:
@@ -208,13 +254,15 @@ async def run_bulk(args: Any, out: TextIO, err: TextIO) -> int:
         journaled: set[int] = set()
 
         async def taken(run_index: int, request: SendPinRequest) -> None:
+            if run_index in journaled:  # a retry (after a 429) of a row already out: it finishes as a send in flight
+                return
             # One turn of the loop first, so that outcomes already in hand reach the brake (the consumer runs
-            # before this task resumes); then, if the campaign stopped (a refused key, a spent quota), this row is
-            # held back although it is past the rate limit.
+            # before this task resumes); then, if the run is stopping (Ctrl-C, a refused key, a spent quota), a row
+            # that waited at the rate limit is held back, not sent.
             await asyncio.sleep(0)
             brake.check()
-            if run_index in journaled:  # once per row: retries after a 429 go out under the same line
-                return
+            if stopping.is_set():
+                raise HeldBack("the run is stopping: this row was not sent")
             journaled.add(run_index)
             index, line, to = pending[run_index]
             states[index] = TAKEN
@@ -236,9 +284,9 @@ async def run_bulk(args: Any, out: TextIO, err: TextIO) -> int:
             async with TwoFactorClient(args.api_key, args.base_url) as client:
                 with progress:
                     results = client.send_many(
-                        requests(), concurrency=args.concurrency, rate=args.rate, burst=args.burst,
-                        on_progress=lambda done, *_: progress.update(done), before_send=taken,
+                        requests(), concurrency=args.concurrency, rate=args.rate, burst=args.burst, before_send=taken,
                     )  # fmt: skip
+                    done = 0  # rows with an outcome (held-back rows have none, and are not progress)
                     async for result in results:
                         index, line, to = pending.pop(result.index)
                         journaled.discard(result.index)
@@ -248,6 +296,8 @@ async def run_bulk(args: Any, out: TextIO, err: TextIO) -> int:
                         journal.write(entry)
                         states[index] = STATES[entry["status"]]
                         this_run.count(entry["status"])
+                        done += 1
+                        progress.update(done)
                         if isinstance(result.error, InvalidRequestError):
                             bad_rows.append(f"  line {line}: {result.error}")
                         if brake.observe(to, result.error) and not stopping.is_set():

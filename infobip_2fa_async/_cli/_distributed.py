@@ -12,14 +12,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import csv
 import math
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from .._journal import EXIT_ALL_SENT, EXIT_ERROR, EXIT_FAILED
-from ._bulk import EXIT_CODES, add_rate_options, write_summary
+from ._bulk import (
+    EXIT_CODES,
+    MAX_CONCURRENCY,
+    InputFileError,
+    add_rate_options,
+    read_rows,
+    whole_number,
+    write_summary,
+)
 from ._common import add_application_id, add_connection_options, add_message_id, print_line
 
 if TYPE_CHECKING:
@@ -28,23 +35,6 @@ if TYPE_CHECKING:
 __all__ = ["add_parsers"]
 
 Run = Callable[[argparse.Namespace, TextIO, TextIO], int]
-
-
-class InputFileError(Exception):
-    """The CSV file cannot be used as it is: the message names the file and the reason, never a row's content."""
-
-
-def _whole_number(low: int, high: int) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"must be a whole number from {low} to {high}, not {value}")
-        return value
-
-    return parse
 
 
 def _seconds(low: float, high: float) -> Callable[[str], float]:
@@ -60,10 +50,18 @@ def _seconds(low: float, high: float) -> Callable[[str], float]:
     return parse
 
 
+def _redis_url(text: str) -> str:
+    """An argparse type: a URL redis-py can connect to (a usage error otherwise, before anything is tried)."""
+    if text.partition("://")[0].lower() not in ("redis", "rediss", "unix"):
+        raise argparse.ArgumentTypeError("must be a redis://, rediss:// or unix:// URL, e.g. redis://host:6379/0")
+    return text
+
+
 def _redis_options(command: argparse.ArgumentParser) -> None:
     command.add_argument(
-        "--redis", required=True, metavar="URL", help="the Redis holding campaigns, redis://host:6379/0"
-    )
+        "--redis", required=True, metavar="URL", type=_redis_url,
+        help="the Redis holding campaigns, redis://host:6379/0",
+    )  # fmt: skip
     command.add_argument("--campaign", required=True, help="the campaign's name, the same on every machine")
 
 
@@ -83,9 +81,9 @@ def add_parsers(commands: Any) -> None:
     add_connection_options(worker, json_output=False)
     worker.add_argument(
         "--concurrency",
-        type=_whole_number(1, 10_000),
+        type=whole_number(1, MAX_CONCURRENCY),
         default=50,
-        help="sends in flight at once, 1 to 10000 (default 50)",
+        help=f"sends in flight at once, 1 to {MAX_CONCURRENCY} (default 50)",
     )
     worker.add_argument(
         "--lease", type=_seconds(1, 86_400), default=30.0,
@@ -119,7 +117,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO, parser: argparse.Arg
     try:
         if args.command == "bulk-submit":
             _check_rate(args, parser)
-            args.expected = sum(1 for _ in _read_csv(Path(args.input)))
+            args.expected = sum(1 for _ in read_rows(Path(args.input)))
         return asyncio.run(_run(args, out))
     except InputFileError as error:
         err.write(f"infobip-2fa: error: {error}\n")
@@ -152,45 +150,12 @@ def _check_rate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> No
         parser.error(f"argument --{error.argument}: {error.problem}")
 
 
-def _read_csv(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    """(file line number, row) for each data row, as ``bulk`` reads them; InputFileError when the file cannot be
-    used: missing, not a file, no ``to`` column, not UTF-8, not CSV."""
-    line = 1
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as source:
-            reader = csv.DictReader(source)
-            if reader.fieldnames is None or "to" not in reader.fieldnames:
-                raise InputFileError(f"{path} needs a header row with a 'to' column")
-            for row in reader:
-                line = reader.line_num
-                yield line, row
-    except UnicodeDecodeError:
-        raise InputFileError(
-            f"{path} is not UTF-8 text (line {_first_bad_line(path)}): save it as UTF-8 and submit again"
-        ) from None
-    except csv.Error as error:
-        raise InputFileError(f"cannot read line {line + 1} of {path}: {error}") from None
-    except OSError as error:
-        raise InputFileError(f"cannot read {path}: {error.strerror or error}") from None
-
-
-def _first_bad_line(path: Path) -> int:
-    """The line of the first byte that is not UTF-8 (the text decoder reads ahead, so it cannot tell)."""
-    with path.open("rb") as raw:
-        for number, line in enumerate(raw, start=1):
-            try:
-                line.decode("utf-8")
-            except UnicodeDecodeError:
-                return number
-    return 0
-
-
 def _rows(path: Path, expected: int) -> Iterator[Row]:
     """The rows to submit, read again; InputFileError if the file changed since it was checked."""
     from ..redis import Row
 
     count = 0
-    for index, (line, row) in enumerate(_read_csv(path)):
+    for index, (line, row) in enumerate(read_rows(path)):
         placeholders = {k: v for k, v in row.items() if k != "to" and k is not None and v}
         yield Row(index, line, (row.get("to") or "").strip(), placeholders or None)
         count += 1

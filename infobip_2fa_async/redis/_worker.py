@@ -181,12 +181,12 @@ class _Worker:
         claimed: set[int] = set()
 
         async def claim(run_index: int, request: SendPinRequest) -> None:
+            if run_index in claimed:  # a retry (after a 429) of a row already out: it finishes as a send in flight
+                return
             # One turn of the loop lets the outcomes already in hand reach the brake; once it has stopped the
             # worker, a row past the gate is held back: not claimed, not sent.
             await asyncio.sleep(0)
             self.brake.check()
-            if run_index in claimed:  # a retry after a 429 goes out under the same claim
-                return
             if not await self.campaign.claim(rows[run_index]):
                 raise _AlreadyClaimed(f"row {rows[run_index].index} was claimed by another worker")
             claimed.add(run_index)

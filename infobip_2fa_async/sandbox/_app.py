@@ -209,6 +209,10 @@ def _read_body(content_type: str, body: bytes) -> Any:
         raise ApiFailure(400, "BAD_REQUEST", "The request body is not valid JSON") from None
     if data is None:  # a body that says null is not an absent one: every body of the spec is an object
         raise ApiFailure(400, "BAD_REQUEST", "The request body must be a JSON object")
+    try:  # "\ud800" is valid JSON but no text: stored, it could never be answered in UTF-8
+        json.dumps(data, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        raise ApiFailure(400, "BAD_REQUEST", "The request body holds a lone surrogate, which is not text") from None
     return data
 
 

@@ -222,6 +222,10 @@ class Listener:
         self._writers.add(writer)
         try:
             await _serve_connection(self.app, self.limits, self.exposed, reader, writer)
+        except asyncio.CancelledError:
+            # The loop is shutting down with this connection open. Ending quietly is all that is left to do:
+            # asyncio's stream callback would otherwise log the cancelled task's CancelledError as a traceback.
+            writer.close()
         except Exception as error:  # a bug in the server itself: one line, not asyncio's traceback
             logger.error("sandbox server: a connection failed (%s)", type(error).__name__)
             writer.close()
