@@ -57,3 +57,40 @@ def test_the_gate_benchmark_runs_at_tiny_sizes(tmp_path: Path, redis_url: str) -
     assert 0.99 <= result["shared"]["calls_per_send"] <= 1.5
     assert set(result["throughput"]) == {"no gate", "RedisGate"}
     assert "Redis calls per send" in output.stdout
+
+
+def _abuse(tmp_path: Path, *extra: str) -> dict[str, object]:
+    output = subprocess.run(  # noqa: S603
+        [sys.executable, str(RUN.with_name("abuse.py")), "--users", "800", "--out", str(tmp_path), *extra],
+        capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL, check=False,
+    )  # fmt: skip
+    assert output.returncode == 0, output.stderr[-3000:]
+    (result_file,) = tmp_path.glob("*-abuse.json")
+    result: dict[str, object] = json.loads(result_file.read_text())
+    assert "| sequential burst |" in output.stdout
+    return result
+
+
+def test_the_abuse_benchmark_stops_the_attacks_and_lets_logins_through_at_a_small_size(tmp_path: Path) -> None:
+    """A simulated day (800 users, the four attacks at full size): the shield's targets, timing aside."""
+    result = _abuse(tmp_path)
+    attacks = result["attacks"]
+    assert isinstance(attacks, dict)
+    assert set(attacks) == {"sequential burst", "slow pumping", "premium-rate range", "one victim bombed"}
+    assert all(attack["stopped_share"] >= 0.95 for attack in attacks.values()), attacks
+    legit = result["legitimate"]
+    assert isinstance(legit, dict)
+    assert legit["sends"] > 900
+    assert legit["refused_share"] <= 0.005, legit
+    timing = result["decision_us"]
+    assert isinstance(timing, dict)
+    assert timing["median"] > 0, "measured (its target is judged in RESULTS.md, not on a shared test machine)"
+
+
+def test_the_abuse_benchmark_makes_one_redis_round_trip_per_decision(tmp_path: Path, redis_url: str) -> None:
+    result = _abuse(tmp_path, "--redis", redis_url)
+    redis = result["redis"]
+    assert isinstance(redis, dict)
+    assert redis["round_trips_per_decision"] == 1, "Redis's own count of script calls, less one per verified PIN"
+    assert redis["sets_per_sent_pin"] == 1
+    assert redis["same_outcomes_as_memory"] is True

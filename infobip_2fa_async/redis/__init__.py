@@ -8,6 +8,8 @@ campaigns split across workers.
   same journal ``infobip-2fa bulk`` writes. A submission that fails is withdrawn (nothing of it was claimed: the
   name is free again) or marked failed; ``Campaign.submission()`` says where one stands. The ``bulk-submit``,
   ``bulk-worker`` and ``bulk-report`` commands run them.
+- ``RedisShieldStore``: the abuse shield's counters for a fleet (``Shield(store=..., secret=...)``, the ``[shield]``
+  extra too): one script call per decision, every cap held exactly across processes.
 """
 
 from __future__ import annotations
@@ -19,7 +21,17 @@ except ImportError as error:  # pragma: no cover
 
 from ._campaign import Campaign, Row, Submission, report_campaign
 from ._gate import RedisGate
+from ._shield import RedisShieldStore
 from ._submit import submit_campaign
 from ._worker import run_worker
 
-__all__ = ["Campaign", "RedisGate", "Row", "Submission", "report_campaign", "run_worker", "submit_campaign"]
+__all__ = [
+    "Campaign",
+    "RedisGate",
+    "RedisShieldStore",
+    "Row",
+    "Submission",
+    "report_campaign",
+    "run_worker",
+    "submit_campaign",
+]
