@@ -10,6 +10,8 @@ campaigns split across workers.
   ``bulk-worker`` and ``bulk-report`` commands run them.
 - ``RedisShieldStore``: the abuse shield's counters for a fleet (``Shield(store=..., secret=...)``, the ``[shield]``
   extra too): one script call per decision, every cap held exactly across processes.
+- ``RedisVerificationStore``: a verifier's challenges for a fleet (``Verifier(client, store=..., secret=...)``): any
+  replica checks what another started, and one number, purpose and subject get one PIN across processes.
 """
 
 from __future__ import annotations
@@ -23,12 +25,14 @@ from ._campaign import Campaign, Row, Submission, report_campaign
 from ._gate import RedisGate
 from ._shield import RedisShieldStore
 from ._submit import submit_campaign
+from ._verification import RedisVerificationStore
 from ._worker import run_worker
 
 __all__ = [
     "Campaign",
     "RedisGate",
     "RedisShieldStore",
+    "RedisVerificationStore",
     "Row",
     "Submission",
     "report_campaign",
