@@ -2,6 +2,7 @@
 
 import importlib
 import logging
+import warnings
 from typing import TYPE_CHECKING, Any
 
 from ._client import TwoFactorClient
@@ -39,7 +40,7 @@ from ._models import (
     Verification,
 )
 from ._options import DEFAULT_LIMITS, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, NOT_GIVEN, NotGiven
-from ._retry import RetryDecision, RetryPolicy, backoff, decide
+from ._retry import RetryPolicy
 from ._version import __version__
 
 if TYPE_CHECKING:
@@ -56,8 +57,9 @@ if TYPE_CHECKING:
         RateLimit,
         RegionalOptions,
     )
-    from ._resources import Applications
-    from ._template_resources import EmailTemplates, Templates
+    from ._resources.applications import Applications
+    from ._resources.email_templates import EmailTemplates
+    from ._resources.templates import Templates
 
 # A library logs, the application decides where it goes: without this, Python's last-resort handler would print
 # this library's retry warnings to stderr in programs that never configured logging.
@@ -70,8 +72,9 @@ _LAZY = {
          "PinType", "RateLimit", "RegionalOptions"],
         "._management_models",
     ),
-    "Applications": "._resources",
-    **dict.fromkeys(["EmailTemplates", "Templates"], "._template_resources"),
+    "Applications": "._resources.applications",
+    "EmailTemplates": "._resources.email_templates",
+    "Templates": "._resources.templates",
     **dict.fromkeys(["BulkResult", "SendPinRequest"], "._bulk"),
     **dict.fromkeys(
         ["CallFinished", "CallStarted", "Hook", "RequestSent", "ResponseReceived", "RetryScheduled"], "._hooks"
@@ -79,7 +82,19 @@ _LAZY = {
 }  # fmt: skip
 
 
+# Moved to ``infobip_2fa_async.retry`` (a retry-specific module): still found here, with a DeprecationWarning.
+_MOVED = {"RetryDecision": "infobip_2fa_async.retry", "backoff": "infobip_2fa_async.retry",
+          "decide": "infobip_2fa_async.retry"}  # fmt: skip
+
+
 def __getattr__(name: str) -> Any:
+    if name in _MOVED:
+        warnings.warn(
+            f"infobip_2fa_async.{name} moved to {_MOVED[name]}.{name}; import it from there",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return getattr(importlib.import_module(_MOVED[name]), name)
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -143,7 +158,6 @@ __all__ = [
     "ResponseDecodeError",
     "ResponseReceived",
     "ResponseTooLargeError",
-    "RetryDecision",
     "RetryPolicy",
     "RetryScheduled",
     "SendPinRequest",
@@ -154,6 +168,4 @@ __all__ = [
     "TwoFactorClient",
     "Verification",
     "__version__",
-    "backoff",
-    "decide",
 ]

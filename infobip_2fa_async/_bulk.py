@@ -7,7 +7,7 @@
   out a rate limit together instead of each finding it on its own.
 - Retries follow the client's policy (``_retry.decide``), so nothing is sent twice unless ``retry_unsafe``.
 
-This module gets what it needs to send, the transport's ``call`` and the PIN path prefix, not the client.
+This module gets what it needs to send, the transport's ``call`` and the API version, not the client.
 """
 
 from __future__ import annotations
@@ -79,14 +79,14 @@ class BulkResult:
 
 
 async def _one(
-    call: Call, pin_base: str, index: int, item: object, gate: Gate, before_send: BeforeSend | None
+    call: Call, api_version: int, index: int, item: object, gate: Gate, before_send: BeforeSend | None
 ) -> BulkResult:
     if not isinstance(item, SendPinRequest):
         error = InvalidRequestError(f"requests[{index}]", f"must be a SendPinRequest, not {type(item).__name__}")
         return BulkResult(index, item, error=error)
     try:
         request = send_pin_request(
-            pin_base,
+            api_version,
             item.channel,
             application_id=item.application_id,
             message_id=item.message_id,
@@ -109,7 +109,7 @@ async def _one(
 
 def send_many(
     call: Call,
-    pin_base: str,
+    api_version: int,
     requests: Iterable[Any] | AsyncIterable[Any],
     *,
     concurrency: int,
@@ -141,12 +141,12 @@ def send_many(
         raise InvalidRequestError(
             "requests", f"must be an iterable or async iterable of SendPinRequest, not {type(requests).__name__}"
         )
-    return _dispatch(call, pin_base, source, total, concurrency, gate, ordered, on_progress, before_send)
+    return _dispatch(call, api_version, source, total, concurrency, gate, ordered, on_progress, before_send)
 
 
 async def _dispatch(
     call: Call,
-    pin_base: str,
+    api_version: int,
     source: AsyncIterator[Any],
     total: int | None,
     concurrency: int,
@@ -174,7 +174,7 @@ async def _dispatch(
                         return
                     index = next_index
                     next_index += 1
-                finished.put_nowait(await _one(call, pin_base, index, item, gate, before_send))
+                finished.put_nowait(await _one(call, api_version, index, item, gate, before_send))
         except asyncio.CancelledError:
             raise
         except BaseException as error:  # the input itself failed: hand it to the caller

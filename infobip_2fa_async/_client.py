@@ -1,4 +1,5 @@
-"""TwoFactorClient: the one object users hold, with a method per 2FA operation."""
+"""TwoFactorClient: the one object users hold. The PIN operations are its own methods (``_resources.pins``); the
+management operations are its groups ``applications``, ``templates`` and ``email_templates`` (``_resources``)."""
 
 from __future__ import annotations
 
@@ -7,41 +8,50 @@ from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING
 
+import attrs
 import httpx
 
 from ._config import resolve_api_key, resolve_base_url, user_agent
-from ._endpoints import pin_base
+from ._endpoints import check_api_version
 from ._exceptions import ConfigurationError
 from ._gate import Gate
-from ._operations import PinOperations
 from ._options import (
     DEFAULT_MAX_RESPONSE_BYTES,
     NOT_GIVEN,
+    DeadlineArg,
+    NotGiven,
+    RetriesArg,
     Sleep,
     TimeoutArg,
     attempt_timeout,
     check_deadline,
     check_max_response_bytes,
+    check_max_retries,
 )
+from ._resources.pins import Pins
 from ._retry import RetryPolicy
 
 if TYPE_CHECKING:
+    from ._backends import Backend
     from ._bulk import BeforeSend, BulkResult, Progress, SendPinRequest
     from ._connection import VerifyArg
     from ._hooks import Hook
-    from ._resources import Applications
-    from ._template_resources import EmailTemplates, Templates
+    from ._resources.applications import Applications
+    from ._resources.email_templates import EmailTemplates
+    from ._resources.templates import Templates
+    from ._transport import HttpTransport
 
 __all__ = ["TwoFactorClient"]
 
 _DEFAULT_RETRY = RetryPolicy()
 
 
-class TwoFactorClient(PinOperations):
+class TwoFactorClient(Pins):
     """Async client for Infobip's 2FA API. Create one per event loop and reuse it; close it when done.
 
-    Every call shares the client's connection pool; ``timeout``, ``deadline`` and the retry policy apply to every
-    call unless a call gives its own. No request ever follows a redirect.
+    Every call shares the client's connection pool; ``timeout``, ``deadline`` and the retry policy's ``max_retries``
+    apply to every call unless a call gives its own, or a client made by ``with_options`` has others. No request ever
+    follows a redirect.
 
     Args:
         api_key: The API key; default ``$INFOBIP_API_KEY``.
@@ -112,12 +122,9 @@ class TwoFactorClient(PinOperations):
         if gate is not None and not isinstance(gate, Gate):
             raise ConfigurationError(f"gate must be a Gate (LocalGate, RedisGate, ...), not {type(gate).__name__}")
         limits = attempt_timeout(http_client.timeout if http_client is not None and timeout is NOT_GIVEN else timeout)
-        self._pin_base = pin_base(api_version)
+        version = check_api_version(api_version)
         import asyncio  # here, not at the top: `import infobip_2fa_async` stays light (benchmarks/README.md)
 
-        self._sleep: Sleep = sleep or asyncio.sleep
-        self._clock: Callable[[], float] = clock or time.monotonic
-        self.api_version = api_version
         headers = {
             "Authorization": f"App {key}",
             "Content-Type": "application/json",
@@ -128,7 +135,6 @@ class TwoFactorClient(PinOperations):
         host = parsed.host
         # Imported here, not at the top: the retry machinery, the converter and aiohttp load when the first
         # client is built, which keeps ``import infobip_2fa_async`` light.
-        from . import _resources, _template_resources
         from ._backends._choose import choose_backend
         from ._connection import resolve_proxy
         from ._hooks import Hooks
@@ -145,15 +151,76 @@ class TwoFactorClient(PinOperations):
             verify=verify,
             trust_env=trust_env,
         )
-        self._transport = HttpTransport(
+        fallback = None if respx_fallback is None else _MadeOnce(respx_fallback)
+        transport_ = HttpTransport(
             backend=backend, base_url=url, host=host, policy=retry, timeout=limits, deadline=check_deadline(deadline),
-            sleep=sleep, clock=self._clock, gate=gate, hooks=Hooks(hooks),
-            port=parsed.port or (443 if parsed.scheme == "https" else 80), respx_fallback=respx_fallback,
+            sleep=sleep, clock=clock or time.monotonic, gate=gate, hooks=Hooks(hooks),
+            port=parsed.port or (443 if parsed.scheme == "https" else 80), respx_fallback=fallback,
         )  # fmt: skip
-        self._call = self._transport.call
-        self._applications = _resources.Applications(self._call)
-        self._templates = _template_resources.Templates(self._call)
-        self._email_templates = _template_resources.EmailTemplates(self._call)
+        self._wire(transport_, version, sleep or asyncio.sleep, fallback, derived=False)
+
+    def _wire(
+        self, transport: HttpTransport, api_version: int, sleep: Sleep, fallback: _MadeOnce | None, *, derived: bool
+    ) -> None:
+        """Set up a client around ``transport``: the PIN operations, the groups, and what ``send_many`` needs."""
+        from ._resources import applications, email_templates, templates  # the management models load here
+
+        super().__init__(transport.call, api_version)
+        self._transport = transport
+        self._sleep = sleep
+        self._clock = transport.clock
+        self._fallback = fallback
+        self._derived = derived
+        self._applications = applications.Applications(self._call)
+        self._templates = templates.Templates(self._call)
+        self._email_templates = email_templates.EmailTemplates(self._call)
+
+    def with_options(
+        self,
+        *,
+        max_retries: RetriesArg = NOT_GIVEN,
+        timeout: TimeoutArg = NOT_GIVEN,
+        deadline: DeadlineArg = NOT_GIVEN,
+    ) -> TwoFactorClient:
+        """A client with other defaults for the per-call options, sharing everything else with this one.
+
+        ``fast = client.with_options(timeout=2.0, max_retries=0)`` costs no connection: the new client sends through
+        this client's connection pool, gate and hooks, with its retry policy (but for ``max_retries``), sleep and
+        clock. A call may still give its own options; the ones left out are the new client's.
+
+        The connections stay this client's: closing the new client (``aclose``, ``async with``) closes nothing,
+        and closing this one closes them for every client made from it. See
+        <https://infobip-2fa-async.readthedocs.io/client-options/>.
+
+        Args:
+            max_retries: Retries after the first try (0: none); left out, this client's.
+            timeout: Bound on each attempt: seconds, an ``httpx.Timeout``, or None for none; left out, this client's.
+            deadline: Bound on a whole call, retries and waits included, in seconds, or None for none; left out,
+                this client's.
+
+        Returns:
+            The new client.
+
+        Raises:
+            InvalidRequestError: A value that means nothing: ``max_retries`` None, negative or not a whole number; a
+                timeout or deadline of 0, negative, NaN or infinite.
+        """
+        from ._transport import HttpTransport
+
+        base = self._transport
+        policy = base.policy
+        if not isinstance(max_retries, NotGiven):
+            policy = attrs.evolve(policy, max_retries=check_max_retries(max_retries))
+        transport = HttpTransport(
+            backend=base.backend, base_url=base.base_url, host=base.host, policy=policy,
+            timeout=base.timeout if isinstance(timeout, NotGiven) else attempt_timeout(timeout),
+            deadline=base.deadline if isinstance(deadline, NotGiven) else check_deadline(deadline),
+            sleep=base.sleep, clock=base.clock, gate=base.gate, hooks=base.hooks, port=base.port,
+            respx_fallback=self._fallback,
+        )  # fmt: skip
+        derived = object.__new__(type(self))
+        derived._wire(transport, self.api_version, self._sleep, self._fallback, derived=True)
+        return derived
 
     @property
     def applications(self) -> Applications:
@@ -177,7 +244,7 @@ class TwoFactorClient(PinOperations):
 
     @property
     def retry(self) -> RetryPolicy:
-        """The retry policy applied to every call."""
+        """The retry policy applied to every call (``max_retries``: the default of this client's calls)."""
         return self._transport.policy
 
     @property
@@ -199,10 +266,15 @@ class TwoFactorClient(PinOperations):
     async def aclose(self) -> None:
         """Close the connections this client opened (a caller's ``http_client`` is left open).
 
-        Calls made after it raise ``ConfigurationError``. ``async with TwoFactorClient() as client:`` closes it on
-        the way out.
+        Calls made after it raise ``ConfigurationError``, on this client and on every client ``with_options`` made
+        from it. ``async with TwoFactorClient() as client:`` closes it on the way out. A client made by
+        ``with_options`` owns no connections: closing it does nothing.
         """
+        if self._derived:
+            return
         await self._transport.aclose()
+        if self._fallback is not None:
+            await self._fallback.aclose()
 
     def send_many(
         self,
@@ -249,7 +321,7 @@ class TwoFactorClient(PinOperations):
 
         return _bulk.send_many(
             self._call,
-            self._pin_base,
+            self.api_version,
             requests,
             concurrency=concurrency,
             rate=rate,
@@ -261,3 +333,21 @@ class TwoFactorClient(PinOperations):
             clock=self._clock,
             sleep=self._sleep,
         )
+
+
+class _MadeOnce:
+    """The httpx backend used while respx mocks, made at most once and shared by a client and every client
+    ``with_options`` made from it (so respx sees them all, and the first client closes it)."""
+
+    def __init__(self, make: Callable[[], Backend]) -> None:
+        self._make = make
+        self._made: Backend | None = None
+
+    def __call__(self) -> Backend:
+        if self._made is None:
+            self._made = self._make()
+        return self._made
+
+    async def aclose(self) -> None:
+        if self._made is not None:
+            await self._made.aclose()

@@ -2,8 +2,9 @@
 their request bodies.
 
 Kept apart from the PIN models so that ``import infobip_2fa_async`` does not pay for them until they are used.
-The template bodies check their own fields when built (attrs converters), so each field's rule is written once,
-beside the field; an invalid value raises InvalidRequestError naming the argument.
+The request bodies are plain data: the endpoint modules check each field when they build one (``_endpoints``).
+``ApplicationConfiguration`` is also what answers are read into, so it accepts any value when built; it only turns
+typed values (a timedelta, a (count, timedelta) pair) into the API's strings.
 """
 
 from __future__ import annotations
@@ -13,9 +14,7 @@ from datetime import timedelta
 import attrs
 
 from ._durations import RateLimit, duration_to_wire, limit_to_wire, parse_duration, parse_limit
-from ._exceptions import InvalidRequestError
 from ._models import WireEnum
-from ._validation import check_choice, check_int, check_max_length, check_number, check_text
 
 __all__ = [
     "Application",
@@ -81,7 +80,7 @@ class ApplicationConfiguration:
         pin_attempts: Verifications one PIN allows (server default 10).
         allow_multiple_pin_verifications: Whether a verified PIN may be verified again (default True).
         pin_time_to_live: How long a PIN lives, ``{length}{unit}`` with unit ms, s, m, h or d (default ``"15m"``).
-        verify_pin_limit: Verifications allowed per PIN, ``{attempts}/{duration}`` (default ``"1/3s"``).
+        verify_pin_limit: Verifications allowed per phone number, ``{attempts}/{duration}`` (default ``"1/3s"``).
         send_pin_per_application_limit: Sends allowed per application (default ``"10000/1d"``).
         send_pin_per_phone_number_limit: Sends allowed per phone number (default ``"3/1d"``).
     """
@@ -222,119 +221,48 @@ class EmailTemplate:
     pin_type: PinType | str | None = None
 
 
+# Request bodies: internal, built by the endpoint modules after they checked each field.
+
+#: Where the PIN goes in a template's text.
+PIN_PLACEHOLDER = "{{pin}}"
+
+#: The longest PIN a template may ask for. Infobip's OpenAPI file gives pinLength no bounds (an int32 only), so this
+#: is Infobip's documented one: "PIN code length between 1 and 8 characters" (Infobip's 2FA setup guide). Without a
+#: bound, pinLength=10**23 went out, and the sandbox spent seconds generating a 4,000,000-character PIN.
+MAX_TEMPLATE_PIN_LENGTH = 8
+
+
 @attrs.frozen
 class ApplicationBody:
-    """JSON body of an application create or update."""
+    """JSON body of an application create or update (``_endpoints.applications.application_body`` checks it)."""
 
     name: str
     configuration: ApplicationConfiguration | None = None
     enabled: bool | None = None
 
 
-# Request bodies: internal, built by the endpoint modules.
-
-PIN_PLACEHOLDER = "{{pin}}"
-
-
-def _text(argument: str, value: object) -> str | None:
-    return None if value is None else check_text(argument, value)
-
-
-# One converter per field: attrs (and mypy) take named functions, and each says the field's rule once.
-
-
-def _message_text(value: object) -> str | None:
-    text = _text("message_text", value)
-    if text is not None and PIN_PLACEHOLDER not in text:
-        raise InvalidRequestError("message_text", f"must contain {PIN_PLACEHOLDER}, where the PIN goes")
-    return text
-
-
-def _pin_type(value: object) -> PinType | None:
-    return check_choice("pin_type", value, PinType)
-
-
-#: The longest PIN a template may ask for. Infobip's OpenAPI file gives pinLength no bounds (an int32 only), so this
-#: is Infobip's documented one: "PIN length: PIN code length between 1 and 8 characters" (Infobip's 2FA guide, "Five
-#: easy steps for successful two-factor authentication", infobip.com/blog). Without a bound, pinLength=10**23 went
-#: out, and the sandbox spent seconds generating a 4,000,000-character PIN.
-MAX_TEMPLATE_PIN_LENGTH = 8
-
-
-def _pin_length(value: object) -> int | None:
-    return check_int("pin_length", value, minimum=1, maximum=MAX_TEMPLATE_PIN_LENGTH)
-
-
-def _language(value: object) -> Language | None:
-    return check_choice("language", value, Language)
-
-
-def _sender_id(value: object) -> str | None:
-    return _text("sender_id", value)
-
-
-def _repeat_dtmf(value: object) -> str | None:
-    return _text("repeat_dtmf", value)
-
-
-def _speech_rate(value: object) -> float | None:
-    return check_number("speech_rate", value, minimum=0.5, maximum=2.0)
-
-
-def _voice_name(value: object) -> str | None:
-    return _text("voice_name", value)
-
-
-def _email_template_id(value: object) -> int | None:
-    return check_int("email_template_id", value, minimum=1)
-
-
-def _from(value: object) -> str | None:
-    return _text("from_", value)
-
-
-def _landing_page_id(value: object) -> str | None:
-    return _text("landing_page_id", value)
-
-
-def _regional(regional: object) -> RegionalOptions | None:
-    """Regional options, with India DLT ids within the API's lengths."""
-    if regional is None:
-        return None
-    if not isinstance(regional, RegionalOptions):
-        raise InvalidRequestError("regional", f"must be a RegionalOptions, not {type(regional).__name__}")
-    dlt = regional.india_dlt
-    if dlt is not None:
-        if not isinstance(dlt, IndiaDltOptions):
-            raise InvalidRequestError("regional.india_dlt", f"must be an IndiaDltOptions, not {type(dlt).__name__}")
-        check_text("regional.india_dlt.principal_entity_id", dlt.principal_entity_id)
-        check_max_length("regional.india_dlt.principal_entity_id", dlt.principal_entity_id, 30)
-        check_max_length("regional.india_dlt.content_template_id", dlt.content_template_id, 30)
-        check_max_length("regional.india_dlt.tele_marketer_id", dlt.tele_marketer_id, 255)
-    return regional
-
-
 @attrs.frozen
 class TemplateBody:
-    """JSON body of an SMS/voice template create or update; each field is checked as it is set."""
+    """JSON body of an SMS/voice template create or update (``_endpoints.templates.template_body`` checks it)."""
 
-    message_text: str | None = attrs.field(default=None, converter=_message_text)
-    pin_type: PinType | None = attrs.field(default=None, converter=_pin_type)
-    pin_length: int | None = attrs.field(default=None, converter=_pin_length)
-    language: Language | None = attrs.field(default=None, converter=_language)
-    sender_id: str | None = attrs.field(default=None, converter=_sender_id)
-    repeat_dtmf: str | None = attrs.field(default=None, converter=_repeat_dtmf)
-    speech_rate: float | None = attrs.field(default=None, converter=_speech_rate)
-    voice_name: str | None = attrs.field(default=None, converter=_voice_name)
-    regional: RegionalOptions | None = attrs.field(default=None, converter=_regional)
+    message_text: str | None = None
+    pin_type: PinType | None = None
+    pin_length: int | None = None
+    language: Language | None = None
+    sender_id: str | None = None
+    repeat_dtmf: str | None = None
+    speech_rate: float | None = None
+    voice_name: str | None = None
+    regional: RegionalOptions | None = None
 
 
 @attrs.frozen
 class EmailTemplateBody:
-    """JSON body of an e-mail template create or update; each field is checked as it is set."""
+    """JSON body of an e-mail template create or update (``_endpoints.email_templates.email_template_body`` checks
+    it)."""
 
-    email_template_id: int | None = attrs.field(default=None, converter=_email_template_id)
-    from_: str | None = attrs.field(default=None, converter=_from)
-    landing_page_id: str | None = attrs.field(default=None, converter=_landing_page_id)
-    pin_length: int | None = attrs.field(default=None, converter=_pin_length)
-    pin_type: PinType | None = attrs.field(default=None, converter=_pin_type)
+    email_template_id: int | None = None
+    from_: str | None = None
+    landing_page_id: str | None = None
+    pin_length: int | None = None
+    pin_type: PinType | None = None

@@ -1,7 +1,9 @@
-"""Client options shared by every layer: timeouts, deadlines, connection limits, the body cap, "not given".
+"""Client options shared by every layer: timeouts, deadlines, retries, connection limits, the body cap, "not given".
 
 A timeout bounds one attempt; a deadline bounds a whole call (every attempt and every wait between them). Both are
-checked here, once, the same whichever backend sends the request.
+checked here, once, the same whichever backend sends the request. ``max_retries``, ``timeout`` and ``deadline`` are
+the per-call options: ``NOT_GIVEN`` (left out) means "the client's", and None means "none" for the two that can be
+none (docs/client-options.md).
 """
 
 from __future__ import annotations
@@ -22,11 +24,14 @@ __all__ = [
     "AttemptTimeout",
     "DeadlineArg",
     "NotGiven",
+    "RetriesArg",
     "Sleep",
     "TimeoutArg",
     "attempt_timeout",
     "check_deadline",
     "check_max_response_bytes",
+    "check_max_retries",
+    "per_call_retries",
 ]
 
 #: Per phase: connecting 5 s, waiting for the answer 30 s (a send may include a Number Lookup), writing
@@ -43,7 +48,8 @@ DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024
 
 
 class NotGiven:
-    """Marks an argument that was not passed (``None`` already means "no timeout" to httpx)."""
+    """Marks an option that was not passed, so that it takes the client's value (``None`` means "none": no timeout,
+    no deadline)."""
 
     _instance: NotGiven | None = None
 
@@ -63,6 +69,7 @@ NOT_GIVEN = NotGiven()
 
 TimeoutArg = float | httpx.Timeout | None | NotGiven
 DeadlineArg = float | None | NotGiven
+RetriesArg = int | NotGiven
 Sleep = Callable[[float], Awaitable[None]]
 
 
@@ -113,6 +120,28 @@ def attempt_timeout(value: object) -> AttemptTimeout:
 def check_deadline(value: object) -> float | None:
     """Check a ``deadline=``: seconds > 0 and finite, or None (no deadline)."""
     return None if value is None else _positive("deadline", value)
+
+
+_NO_NONE_RETRIES = "cannot be None: pass 0 for no retries, or leave it out for the client's"
+
+
+def check_max_retries(value: object) -> int:
+    """Check a ``max_retries=`` given to ``with_options``: a whole number >= 0 (None is refused, saying to pass 0)."""
+    if value is None:
+        raise InvalidRequestError("max_retries", _NO_NONE_RETRIES)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidRequestError("max_retries", f"must be a whole number >= 0, not {value!r}")
+    return value
+
+
+def per_call_retries(value: RetriesArg | None) -> int | None:
+    """A call's ``max_retries=`` as the transport takes it: None for "the client's" when it was left out; None given
+    is refused (it would read as "the client's", not "none"). The transport checks the rest."""
+    if isinstance(value, NotGiven):
+        return None
+    if value is None:
+        raise InvalidRequestError("max_retries", _NO_NONE_RETRIES)
+    return value
 
 
 def check_max_response_bytes(value: object) -> int:

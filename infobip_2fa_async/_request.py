@@ -1,5 +1,5 @@
 """The request description that endpoint modules build and the transport carries out, and the ``Call`` that
-carries it out, as the management groups and bulk dispatch receive it."""
+carries it out, as the facade's resources and bulk dispatch receive it."""
 
 from __future__ import annotations
 
@@ -31,8 +31,10 @@ class ApiRequest(Generic[T]):
     ``empty_answer`` says the operation answers with no body (204), so the call returns None whatever the body.
     ``idempotent`` says whether sending it twice is harmless, which decides whether a failure after the
     request may have reached the server (5xx, read timeout, dropped connection) may be retried.
-    ``operation`` (the client method's name) and ``route`` (the path with ``{pinId}``-style placeholders instead of
-    ids) are what instrumentation sees: never an id, a number or a PIN.
+    ``operation`` (the method as called: ``send_pin``, ``applications.create``) and ``route`` (the path template of
+    Infobip's API reference, ``{pinId}``-style placeholders instead of ids) are what instrumentation sees: never an
+    id, a number or a PIN. Endpoint modules build it from their ``Endpoint`` (``_endpoints``), which says each of
+    these once.
     """
 
     method: str

@@ -22,6 +22,7 @@ __all__ = [
     "check_int",
     "check_max_length",
     "check_number",
+    "check_optional_text",
     "check_phone_number",
     "check_pin",
     "check_placeholders",
@@ -75,6 +76,11 @@ def check_text(argument: str, value: object) -> str:
     if _has_control_characters(argument, value):
         raise InvalidRequestError(argument, "must not contain control characters such as newlines")
     return value
+
+
+def check_optional_text(argument: str, value: object) -> str | None:
+    """None (left out of the request), or text as ``check_text`` accepts it."""
+    return None if value is None else check_text(argument, value)
 
 
 def path_segment(argument: str, value: object) -> str:

@@ -198,21 +198,34 @@ def test_every_public_name_is_in_the_api_reference() -> None:
         assert not missing, f"{module.__name__}: {sorted(missing)} not in docs/reference"
 
 
+PER_CALL_OPTIONS = ("max_retries", "timeout", "deadline")
+OPTIONS_LINE = (
+    "Per-call options (max_retries, timeout, deadline): <https://infobip-2fa-async.readthedocs.io/client-options/>"
+)
+
+
 def test_help_shows_every_method_with_its_arguments_results_and_errors() -> None:
-    """An IDE and help() are enough for day-to-day use: each public call documents all three."""
+    """An IDE and help() are enough for day-to-day use: each public call documents its arguments, results and
+    errors, and links the one page on the per-call options instead of repeating them."""
     import pydoc
 
     from infobip_2fa_async import Applications, EmailTemplates, Templates, TwoFactorClient
 
     page = pydoc.render_doc(TwoFactorClient, renderer=pydoc.plaintext)
-    for group in ("applications", "templates", "email_templates"):
+    for group in ("applications", "templates", "email_templates", "with_options"):
         assert group in page
+    operations = 0
     for owner in (TwoFactorClient, Applications, Templates, EmailTemplates):
         for name, member in {**vars(owner.__mro__[1]), **vars(owner)}.items():
             if name.startswith("_") or not callable(member):
                 continue
             doc = inspect.getdoc(member) or ""
             parameters = [p for p in inspect.signature(member).parameters if p != "self"]
+            if set(PER_CALL_OPTIONS) <= set(parameters) and name != "with_options":
+                operations += 1
+                assert OPTIONS_LINE in doc, f"{owner.__name__}.{name}"
+                assert "max_retries:" not in doc, f"{owner.__name__}.{name} repeats the options"
+                parameters = [p for p in parameters if p not in PER_CALL_OPTIONS]
             if parameters:
                 assert "Args:" in doc, f"{owner.__name__}.{name}"
                 for parameter in parameters:
@@ -220,3 +233,13 @@ def test_help_shows_every_method_with_its_arguments_results_and_errors() -> None
             if name not in ("aclose",):
                 assert "Returns:" in doc, f"{owner.__name__}.{name}"
                 assert "Raises:" in doc, f"{owner.__name__}.{name}"
+    assert operations == 18
+
+
+def test_the_page_the_docstrings_link_is_in_the_site() -> None:
+    """The options line points at docs/client-options.md as the site publishes it, and the page is in the nav."""
+    config = (ROOT / "mkdocs.yml").read_text()
+    site_url = re.search(r"^site_url: (\S+)$", config, flags=re.M)[1]  # type: ignore[index]
+    assert OPTIONS_LINE.endswith(f"<{site_url}client-options/>")
+    assert (ROOT / "docs" / "client-options.md").exists()
+    assert re.search(r"^  - [^:]+: client-options\.md$", config, flags=re.M)

@@ -241,3 +241,37 @@ async def test_verification_status_only_sends_the_filters_given(mock_api: respx.
     async with TwoFactorClient("k") as client:
         assert await client.verification_status("APP1", msisdn="41793026727") == []
     assert route.calls.last.request.url.query.decode() == "msisdn=41793026727"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "argument"),
+    [
+        ({"email_template_id": None}, "email_template_id"),
+        ({"email_template_id": 0}, "email_template_id"),
+        ({"email_template_id": "1234"}, "email_template_id"),
+        ({"pin_type": "NUMERICAL"}, "pin_type"),
+        ({"pin_length": 9}, "pin_length"),
+        ({"from_": " "}, "from_"),
+        ({"landing_page_id": "1\n2"}, "landing_page_id"),
+    ],
+)
+async def test_bad_email_templates_are_refused_locally(kwargs: dict[str, Any], argument: str) -> None:
+    fields = {"email_template_id": 1234, **kwargs}
+    async with TwoFactorClient("k", transport=httpx.MockTransport(lambda r: httpx.Response(500))) as client:
+        with pytest.raises(InvalidRequestError) as caught:
+            await client.email_templates.create("APP1", **fields)
+        assert caught.value.argument == argument
+        if kwargs != {"email_template_id": None}:  # an update may leave it out
+            with pytest.raises(InvalidRequestError):
+                await client.email_templates.update("APP1", "MSG1", **kwargs)
+
+
+async def test_an_answer_is_read_even_with_a_configuration_this_library_would_not_send(
+    mock_api: respx.MockRouter,
+) -> None:
+    """Checks are for what goes out: a configuration the service answers with is read as it is."""
+    answer = {**APP_JSON, "configuration": {"pinAttempts": 0, "pinTimeToLive": "15 weeks"}}
+    mock_api.get("/2fa/2/applications/APP1").respond(json=answer)
+    async with TwoFactorClient("k") as client:
+        app = await client.applications.get("APP1")
+    assert app.configuration == ApplicationConfiguration(pin_attempts=0, pin_time_to_live="15 weeks")

@@ -120,3 +120,19 @@ async def test_the_span_is_current_while_the_call_runs(telemetry: Telemetry, moc
     (span,) = telemetry.spans.get_finished_spans()
     assert seen == [span.context.span_id]
     assert not trace.get_current_span().get_span_context().is_valid, "detached again after the call"
+
+
+async def test_a_management_call_is_named_as_called_with_infobips_path_template(
+    telemetry: Telemetry, mock_api: respx.MockRouter
+) -> None:
+    """A dashboard groups ``client.templates.update`` calls under one span name, and never sees the ids."""
+    mock_api.put("/2fa/2/applications/APP-7/messages/MSG-9").respond(json={"messageId": "MSG-9"})
+    async with _client(telemetry) as client:
+        await client.templates.update("APP-7", "MSG-9", pin_length=6)
+    (span,) = telemetry.spans.get_finished_spans()
+    assert span.name == "PUT /2fa/2/applications/{appId}/messages/{msgId}"
+    assert span.attributes["url.template"] == "/2fa/2/applications/{appId}/messages/{msgId}"
+    assert span.attributes["infobip_2fa.operation"] == "templates.update"
+    assert "APP-7" not in repr(span.to_json())
+    (call,) = telemetry.points("infobip_2fa.client.call.duration")
+    assert dict(call.attributes) == {"infobip_2fa.operation": "templates.update", "infobip_2fa.outcome": "ok"}

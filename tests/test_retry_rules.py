@@ -14,10 +14,9 @@ from infobip_2fa_async import (
     RequestNotSentError,
     RetryPolicy,
     ServerError,
-    backoff,
-    decide,
 )
 from infobip_2fa_async._protocol import parse_retry_after
+from infobip_2fa_async.retry import backoff, decide
 
 POLICY = RetryPolicy()
 

@@ -41,7 +41,7 @@ async def test_key_and_pin_never_reach_logs_reprs_or_errors(
             except InfobipError as error:
                 errors.append(error)
     assert len(errors) == 2
-    request = verify_pin("/2fa/2", PIN_ID, SECRET_PIN)
+    request = verify_pin(2, PIN_ID, SECRET_PIN)
     reprs += [repr(request), repr(request.body)]
     reprs += [repr(error) for error in errors] + [str(error) for error in errors]
     reprs += [record.getMessage() for record in caplog.records]

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from .._models import EmailPinSent, ResendEmailPinBody, SendEmailPinBody
 from .._request import ApiRequest
-from .._validation import check_email, check_placeholders, check_text, path_segment
+from .._validation import check_email, check_placeholders, check_text
+from . import Endpoint
 
-PIN = "/2fa/2/pin"
+SEND_EMAIL_PIN = Endpoint("POST", "/2fa/2/pin/email", EmailPinSent, operation="send_email_pin")
+RESEND_EMAIL_PIN = Endpoint("POST", "/2fa/2/pin/{pinId}/resend/email", EmailPinSent, operation="resend_email_pin")
 
 
 def send_email_pin(
@@ -27,7 +29,7 @@ def send_email_pin(
         placeholders=check_placeholders("placeholders", placeholders),
         landing_page_placeholders=check_placeholders("landing_page_placeholders", landing_page_placeholders),
     )
-    return ApiRequest("POST", f"{PIN}/email", EmailPinSent, body=body, operation="send_email_pin", route=f"{PIN}/email")
+    return SEND_EMAIL_PIN.request(body=body)
 
 
 def resend_email_pin(
@@ -37,6 +39,4 @@ def resend_email_pin(
     checked = check_placeholders("placeholders", placeholders)
     landing = check_placeholders("landing_page_placeholders", landing_page_placeholders)
     body = None if checked is None and landing is None else ResendEmailPinBody(checked, landing)
-    path = f"{PIN}/{path_segment('pin_id', pin_id)}/resend/email"
-    route = f"{PIN}/{{pinId}}/resend/email"
-    return ApiRequest("POST", path, EmailPinSent, body=body, operation="resend_email_pin", route=route)
+    return RESEND_EMAIL_PIN.request(body=body, pin_id=pin_id)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from .._models import PinVerification, VerifyPinBody
 from .._request import ApiRequest
-from .._validation import check_pin, path_segment
+from .._validation import check_pin
+from . import Endpoint
+
+VERIFY_PIN = Endpoint("POST", "/2fa/{version}/pin/{pinId}/verify", PinVerification, operation="verify_pin")
 
 
-def verify_pin(base: str, pin_id: object, pin: object) -> ApiRequest[PinVerification]:
+def verify_pin(version: int, pin_id: object, pin: object) -> ApiRequest[PinVerification]:
     """Describe a verification; each one spends one of the PIN's attempts, so it is never idempotent."""
-    path = f"{base}/pin/{path_segment('pin_id', pin_id)}/verify"
-    body = VerifyPinBody(pin=check_pin(pin))
-    return ApiRequest(
-        "POST", path, PinVerification, body=body, operation="verify_pin", route=f"{base}/pin/{{pinId}}/verify"
-    )
+    return VERIFY_PIN.request(version, body=VerifyPinBody(pin=check_pin(pin)), pin_id=pin_id)

@@ -7,7 +7,11 @@ from __future__ import annotations
 
 from .._models import PinSent, ResendPinBody, SendPinBody
 from .._request import ApiRequest
-from .._validation import check_bool, check_phone_number, check_placeholders, check_text, path_segment
+from .._validation import check_bool, check_phone_number, check_placeholders, check_text
+from . import Endpoint
+
+SEND_PIN = Endpoint("POST", "/2fa/{version}/pin", PinSent, operation="send_pin")
+RESEND_PIN = Endpoint("POST", "/2fa/{version}/pin/{pinId}/resend", PinSent, operation="resend_pin")
 
 
 def send_pin_body(
@@ -15,11 +19,11 @@ def send_pin_body(
     application_id: object,
     message_id: object,
     to: object,
-    from_: object = None,
-    placeholders: object = None,
-    track_delivery: object = None,
+    from_: object,
+    placeholders: object,
+    track_delivery: object,
 ) -> SendPinBody:
-    """Validate the fields shared by the SMS and voice sends and build their body."""
+    """Check the fields shared by the SMS and voice sends and build their body."""
     return SendPinBody(
         application_id=check_text("application_id", application_id),
         message_id=check_text("message_id", message_id),
@@ -37,20 +41,29 @@ def resend_body(placeholders: object, track_delivery: object) -> ResendPinBody |
     return None if checked is None and track is None else ResendPinBody(checked, track)
 
 
-def send_pin(base: str, *, nc_needed: object = None, **fields: object) -> ApiRequest[PinSent]:
-    """Describe a PIN send over SMS (``fields`` as ``send_pin_body`` takes them); ``ncNeeded`` goes in the query
-    only when given."""
-    body = send_pin_body(**fields)
+def send_pin(
+    version: int,
+    *,
+    application_id: object,
+    message_id: object,
+    to: object,
+    from_: object = None,
+    placeholders: object = None,
+    track_delivery: object = None,
+    nc_needed: object = None,
+) -> ApiRequest[PinSent]:
+    """Describe a PIN send over SMS; ``ncNeeded`` goes in the query only when given."""
+    body = send_pin_body(
+        application_id=application_id, message_id=message_id, to=to, from_=from_, placeholders=placeholders,
+        track_delivery=track_delivery,
+    )  # fmt: skip
     nc = check_bool("nc_needed", nc_needed)
     query = None if nc is None else {"ncNeeded": "true" if nc else "false"}
-    return ApiRequest("POST", f"{base}/pin", PinSent, body=body, query=query, operation="send_pin", route=f"{base}/pin")
+    return SEND_PIN.request(version, body=body, query=query)
 
 
 def resend_pin(
-    base: str, pin_id: object, *, placeholders: object = None, track_delivery: object = None
+    version: int, pin_id: object, *, placeholders: object = None, track_delivery: object = None
 ) -> ApiRequest[PinSent]:
     """Describe a resend of the same PIN, under the same pinId, over SMS."""
-    path = f"{base}/pin/{path_segment('pin_id', pin_id)}/resend"
-    body = resend_body(placeholders, track_delivery)
-    route = f"{base}/pin/{{pinId}}/resend"
-    return ApiRequest("POST", path, PinSent, body=body, operation="resend_pin", route=route)
+    return RESEND_PIN.request(version, body=resend_body(placeholders, track_delivery), pin_id=pin_id)

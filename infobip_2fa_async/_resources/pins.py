@@ -1,0 +1,313 @@
+"""The PIN operations: send, resend and verify a PIN over SMS, voice and e-mail, and verification status.
+
+``TwoFactorClient`` is a ``Pins``: these are the client's own methods (``client.send_pin(...)``).
+"""
+
+from __future__ import annotations
+
+from .._endpoints import email, pin_verification, sms, verification_status, voice
+from .._models import EmailPinSent, PinSent, PinVerification, Verification
+from .._options import NOT_GIVEN, DeadlineArg, RetriesArg, TimeoutArg
+from .._request import Call
+from . import Resource
+
+__all__ = ["Pins"]
+
+
+class Pins(Resource):
+    """The PIN operations, over the API version the client was made for (``api_version``)."""
+
+    def __init__(self, call: Call, api_version: int) -> None:
+        super().__init__(call)
+        self.api_version = api_version
+
+    async def send_pin(
+        self,
+        *,
+        application_id: str,
+        message_id: str,
+        to: str,
+        from_: str | None = None,
+        placeholders: dict[str, str] | None = None,
+        track_delivery: bool | None = None,
+        nc_needed: bool | None = None,
+        max_retries: RetriesArg = NOT_GIVEN,
+        timeout: TimeoutArg = NOT_GIVEN,
+        deadline: DeadlineArg = NOT_GIVEN,
+    ) -> PinSent:
+        """Generate a PIN and send it by SMS.
+
+        Not retried after the request may have reached the server (a 5xx, a read timeout, a dropped connection),
+        unless the client's ``RetryPolicy`` has ``retry_unsafe=True``: that could text the person twice.
+
+        Per-call options (max_retries, timeout, deadline): <https://infobip-2fa-async.readthedocs.io/client-options/>
+
+        Args:
+            application_id: The 2FA application whose rules (attempts, time to live, limits) apply.
+            message_id: The message template to send.
+            to: The phone number in international form; spaces, dashes, dots, brackets and a leading ``+`` go.
+            from_: A sender id overriding the template's.
+            placeholders: Values for the template's ``{{name}}`` placeholders (not ``pin``, which the PIN fills).
+            track_delivery: Whether Infobip should track the SMS's delivery.
+            nc_needed: Whether to run a Number Lookup first (``ncNeeded``; the server's default is True).
+
+        Returns:
+            The ``pinId`` to verify against, the number lookup's ``nc_status`` and the ``sms_status``;
+            ``message_sent`` is False when the service answered but did not send (``MESSAGE_NOT_SENT``).
+
+        Raises:
+            InvalidRequestError: An argument or option is invalid (nothing was sent).
+            RateLimitError: A 429 that outlasted the retries; ``QuotaExceededError`` when a sending limit is spent.
+            ApiError: Another error status (``NotFoundError`` for an unknown application or template, ...).
+            TransportError: No answer came; ``maybe_sent`` says whether the PIN may have gone out.
+        """
+        request = sms.send_pin(
+            self.api_version, application_id=application_id, message_id=message_id, to=to, from_=from_,
+            placeholders=placeholders, track_delivery=track_delivery, nc_needed=nc_needed,
+        )  # fmt: skip
+        return await self._send(request, max_retries, timeout, deadline)
+
+    async def resend_pin(
+        self,
+        pin_id: str,
+        *,
+        placeholders: dict[str, str] | None = None,
+        track_delivery: bool | None = None,
+        max_retries: RetriesArg = NOT_GIVEN,
+        timeout: TimeoutArg = NOT_GIVEN,
+        deadline: DeadlineArg = NOT_GIVEN,
+    ) -> PinSent:
+        """Send the same PIN again by SMS, under the same ``pin_id``.
+
+        Per-call options (max_retries, timeout, deadline): <https://infobip-2fa-async.readthedocs.io/client-options/>
+
+        Args:
+            pin_id: The ``pin_id`` a send answered.
+            placeholders: Values for the template's placeholders.
+            track_delivery: Whether Infobip should track the SMS's delivery.
+
+        Returns:
+            The answer, as for ``send_pin``.
+
+        Raises:
+            InvalidRequestError: An argument or option is invalid (nothing was sent).
+            RateLimitError: A 429 that outlasted the retries.
+            ApiError: Another error status (``NotFoundError`` for an unknown ``pin_id``, ...).
+            TransportError: No answer came; ``maybe_sent`` says whether the PIN may have gone out.
+        """
+        request = sms.resend_pin(self.api_version, pin_id, placeholders=placeholders, track_delivery=track_delivery)
+        return await self._send(request, max_retries, timeout, deadline)
+
+    async def send_voice_pin(
+        self,
+        *,
+        application_id: str,
+        message_id: str,
+        to: str,
+        from_: str | None = None,
+        placeholders: dict[str, str] | None = None,
+        track_delivery: bool | None = None,
+        max_retries: RetriesArg = NOT_GIVEN,
+        timeout: TimeoutArg = NOT_GIVEN,
+        deadline: DeadlineArg = NOT_GIVEN,
+    ) -> PinSent:
+        """Generate a PIN and read it out in a voice call.
+
+        Per-call options (max_retries, timeout, deadline): <https://infobip-2fa-async.readthedocs.io/client-options/>
+
+        Args:
+            application_id: The 2FA application whose rules apply.
+            message_id: The message template to read out (its language, voice and speech rate).
+            to: The phone number in international form.
+            from_: A caller id overriding the template's.
+            placeholders: Values for the template's placeholders.
+            track_delivery: Whether Infobip should track the call.
+
+        Returns:
+            The ``pin_id`` and the ``call_status`` (``PENDING_ACCEPTED`` when the call is under way).
+
+        Raises:
+            InvalidRequestError: An argument or option is invalid (nothing was sent).
+            RateLimitError: A 429 that outlasted the retries; ``QuotaExceededError`` when a sending limit is spent.
+            ApiError: Another error status (``NotFoundError`` for an unknown application or template, ...).
+            TransportError: No answer came; ``maybe_sent`` says whether the call may have been placed.
+        """
+        request = voice.send_voice_pin(
+            self.api_version, application_id=application_id, message_id=message_id, to=to, from_=from_,
+            placeholders=placeholders, track_delivery=track_delivery,
+        )  # fmt: skip
+        return await self._send(request, max_retries, timeout, deadline)
+
+    async def resend_voice_pin(
+        self,
+        pin_id: str,
+        *,
+        placeholders: dict[str, str] | None = None,
+        track_delivery: bool | None = None,
+        max_retries: RetriesArg = NOT_GIVEN,
+        timeout: TimeoutArg = NOT_GIVEN,
+        deadline: DeadlineArg = NOT_GIVEN,
+    ) -> PinSent:
+        """Call again and read out the same PIN, under the same ``pin_id``.
+
+        Per-call options (max_retries, timeout, deadline): <https://infobip-2fa-async.readthedocs.io/client-options/>
+
+        Args:
+            pin_id: The ``pin_id`` a send answered.
+            placeholders: Values for the template's placeholders.
+            track_delivery: Whether Infobip should track the call.
+
+        Returns:
+            The answer, as for ``send_voice_pin``.
+
+        Raises:
+            InvalidRequestError: An argument or option is invalid (nothing was sent).
+            RateLimitError: A 429 that outlasted the retries.
+            ApiError: Another error status (``NotFoundError`` for an unknown ``pin_id``, ...).
+            TransportError: No answer came; ``maybe_sent`` says whether the call may have been placed.
+        """
+        request = voice.resend_voice_pin(
+            self.api_version, pin_id, placeholders=placeholders, track_delivery=track_delivery
+        )
+        return await self._send(request, max_retries, timeout, deadline)
+
+    async def verify_pin(
+        self,
+        pin_id: str,
+        pin: str,
+        *,
+        max_retries: RetriesArg = NOT_GIVEN,
+        timeout: TimeoutArg = NOT_GIVEN,
+        deadline: DeadlineArg = NOT_GIVEN,
+    ) -> PinVerification:
+        """Check the PIN the user typed.
+
+        A wrong PIN is an answer (``verified=False`` with ``pin_error``), not an exception. Each verification spends
+        one of the PIN's attempts, so it is never retried after it may have reached the server.
+
+        Per-call options (max_retries, timeout, deadline): <https://infobip-2fa-async.readthedocs.io/client-options/>
+
+        Args:
+            pin_id: The ``pin_id`` the send answered.
+            pin: What the user typed: fullwidth characters and other scripts' digits become ASCII, surrounding
+                whitespace goes; anything but letters and digits is refused before it spends an attempt.
+
+        Returns:
+            ``verified``, ``attempts_remaining`` and, when not verified, ``pin_error`` (``WRONG_PIN``,
+            ``TTL_EXPIRED``, ``NO_MORE_PIN_ATTEMPTS``, or a string this library does not know yet).
+
+        Raises:
+            InvalidRequestError: An argument or option is invalid (nothing was sent, no attempt spent).
+            RateLimitError: A 429 that outlasted the retries (the application's ``verify_pin_limit``, ...).
+            ApiError: Another error status (``NotFoundError`` for an unknown ``pin_id``, ...).
+            TransportError: No answer came; ``maybe_sent`` says whether an attempt may have been spent.
+        """
+        request = pin_verification.verify_pin(self.api_version, pin_id, pin)
+        return await self._send(request, max_retries, timeout, deadline)
+
+    async def send_email_pin(
+        self,
+        *,
+        application_id: str,
+        message_id: str,
+        to: str,
+        from_: str | None = None,
+        placeholders: dict[str, str] | None = None,
+        landing_page_placeholders: dict[str, str] | None = None,
+        max_retries: RetriesArg = NOT_GIVEN,
+        timeout: TimeoutArg = NOT_GIVEN,
+        deadline: DeadlineArg = NOT_GIVEN,
+    ) -> EmailPinSent:
+        """Generate a PIN and e-mail it.
+
+        Per-call options (max_retries, timeout, deadline): <https://infobip-2fa-async.readthedocs.io/client-options/>
+
+        Args:
+            application_id: The 2FA application whose rules apply.
+            message_id: The e-mail message template to send.
+            to: The e-mail address.
+            from_: A sender address overriding the template's.
+            placeholders: Values for the e-mail template's placeholders.
+            landing_page_placeholders: Values for the landing page's placeholders.
+
+        Returns:
+            The ``pin_id`` and the ``email_status``.
+
+        Raises:
+            InvalidRequestError: An argument or option is invalid (nothing was sent).
+            RateLimitError: A 429 that outlasted the retries; ``QuotaExceededError`` when a sending limit is spent.
+            ApiError: Another error status (``NotFoundError`` for an unknown application or template, ...).
+            TransportError: No answer came; ``maybe_sent`` says whether the e-mail may have gone out.
+        """
+        request = email.send_email_pin(
+            application_id=application_id, message_id=message_id, to=to, from_=from_, placeholders=placeholders,
+            landing_page_placeholders=landing_page_placeholders,
+        )  # fmt: skip
+        return await self._send(request, max_retries, timeout, deadline)
+
+    async def resend_email_pin(
+        self,
+        pin_id: str,
+        *,
+        placeholders: dict[str, str] | None = None,
+        landing_page_placeholders: dict[str, str] | None = None,
+        max_retries: RetriesArg = NOT_GIVEN,
+        timeout: TimeoutArg = NOT_GIVEN,
+        deadline: DeadlineArg = NOT_GIVEN,
+    ) -> EmailPinSent:
+        """E-mail the same PIN again, under the same ``pin_id``.
+
+        Per-call options (max_retries, timeout, deadline): <https://infobip-2fa-async.readthedocs.io/client-options/>
+
+        Args:
+            pin_id: The ``pin_id`` a send answered.
+            placeholders: Values for the e-mail template's placeholders.
+            landing_page_placeholders: Values for the landing page's placeholders.
+
+        Returns:
+            The answer, as for ``send_email_pin``.
+
+        Raises:
+            InvalidRequestError: An argument or option is invalid (nothing was sent).
+            RateLimitError: A 429 that outlasted the retries.
+            ApiError: Another error status (``NotFoundError`` for an unknown ``pin_id``, ...).
+            TransportError: No answer came; ``maybe_sent`` says whether the e-mail may have gone out.
+        """
+        request = email.resend_email_pin(
+            pin_id, placeholders=placeholders, landing_page_placeholders=landing_page_placeholders
+        )
+        return await self._send(request, max_retries, timeout, deadline)
+
+    async def verification_status(
+        self,
+        application_id: str,
+        *,
+        msisdn: str,
+        verified: bool | None = None,
+        sent: bool | None = None,
+        max_retries: RetriesArg = NOT_GIVEN,
+        timeout: TimeoutArg = NOT_GIVEN,
+        deadline: DeadlineArg = NOT_GIVEN,
+    ) -> list[Verification]:
+        """What was sent to a phone number under an application, and whether it was verified.
+
+        Per-call options (max_retries, timeout, deadline): <https://infobip-2fa-async.readthedocs.io/client-options/>
+
+        Args:
+            application_id: The 2FA application.
+            msisdn: The phone number in international form.
+            verified: Only entries verified (True) or not (False); None for both.
+            sent: Only entries sent (True) or not (False); None for both.
+
+        Returns:
+            One ``Verification`` per PIN sent: ``msisdn``, ``verified``, ``sent_at``, ``verified_at`` (times as
+            the API gives them). Both the current ``{"verifications": [...]}`` answer and the older bare array are read.
+
+        Raises:
+            InvalidRequestError: An argument or option is invalid (nothing was sent).
+            NotFoundError: No such application.
+            ApiError: Another error status.
+            TransportError: No answer came (a GET is retried after 5xx and timeouts: it changes nothing).
+        """
+        request = verification_status.verification_status(application_id, msisdn=msisdn, verified=verified, sent=sent)
+        return await self._send(request, max_retries, timeout, deadline)
