@@ -42,7 +42,9 @@ async def test_the_script_reserves_evenly_spaced_slots_on_fakeredis() -> None:
         await gate.enter()
     # Redis's clock barely moves between the calls (the sleeps are recorded, not slept): slots 0.1 s apart
     assert sleep.waits[0] == pytest.approx(0.1, abs=0.02)
-    assert [round(b - a, 2) for a, b in zip(sleep.waits, sleep.waits[1:], strict=False)] == [0.1, 0.1, 0.1]
+    # (Redis's TIME is real time: on a busy machine a few milliseconds pass between two calls, and shorten a wait)
+    gaps = [b - a for a, b in zip(sleep.waits, sleep.waits[1:], strict=False)]
+    assert gaps == pytest.approx([0.1, 0.1, 0.1], abs=0.03)
     assert gate.calls == 5, "one round trip per enter"
 
 
