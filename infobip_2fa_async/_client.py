@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from ._resources.email_templates import EmailTemplates
     from ._resources.templates import Templates
     from ._transport import HttpTransport
+    from .shield import Shield
 
 __all__ = ["TwoFactorClient"]
 
@@ -79,6 +80,9 @@ class TwoFactorClient(Pins):
         hooks: ``Hook`` instances told of every call, attempt and retry (``OpenTelemetryHooks``, your own).
         sleep: What waits between retries (default ``asyncio.sleep``); tests inject one that does not wait.
         clock: What deadlines and bulk rate limits read (default ``time.monotonic``).
+        shield: A ``infobip_2fa_async.shield.Shield`` that every PIN send and resend (SMS, voice, e-mail) asks
+            first and ``verify_pin`` tells of verified PINs; the operations that send take ``requester=`` for it.
+            None (default): no shield, no shield work, and ``requester=`` is ignored.
 
     Raises:
         ConfigurationError: No API key, an unusable key or base URL, conflicting arguments.
@@ -105,6 +109,7 @@ class TwoFactorClient(Pins):
         hooks: Iterable[Hook] = (),
         sleep: Sleep | None = None,
         clock: Callable[[], float] | None = None,
+        shield: Shield | None = None,
     ) -> None:
         key = resolve_api_key(api_key)
         url = resolve_base_url(base_url, allow_insecure_http=allow_insecure_http)
@@ -121,6 +126,11 @@ class TwoFactorClient(Pins):
             )
         if gate is not None and not isinstance(gate, Gate):
             raise ConfigurationError(f"gate must be a Gate (LocalGate, RedisGate, ...), not {type(gate).__name__}")
+        if shield is not None:
+            from .shield import Shield as Shield_  # only when one is given: the core works without the [shield] extra
+
+            if not isinstance(shield, Shield_):
+                raise ConfigurationError(f"shield must be a Shield, not {type(shield).__name__}")
         limits = attempt_timeout(http_client.timeout if http_client is not None and timeout is NOT_GIVEN else timeout)
         version = check_api_version(api_version)
         import asyncio  # here, not at the top: `import infobip_2fa_async` stays light (benchmarks/README.md)
@@ -157,15 +167,16 @@ class TwoFactorClient(Pins):
             sleep=sleep, clock=clock or time.monotonic, gate=gate, hooks=Hooks(hooks),
             port=parsed.port or (443 if parsed.scheme == "https" else 80), respx_fallback=fallback,
         )  # fmt: skip
-        self._wire(transport_, version, sleep or asyncio.sleep, fallback, derived=False)
+        self._wire(transport_, version, sleep or asyncio.sleep, fallback, shield, derived=False)
 
     def _wire(
-        self, transport: HttpTransport, api_version: int, sleep: Sleep, fallback: _MadeOnce | None, *, derived: bool
-    ) -> None:
+        self, transport: HttpTransport, api_version: int, sleep: Sleep, fallback: _MadeOnce | None,
+        shield: Shield | None, *, derived: bool,
+    ) -> None:  # fmt: skip
         """Set up a client around ``transport``: the PIN operations, the groups, and what ``send_many`` needs."""
         from ._resources import applications, email_templates, templates  # the management models load here
 
-        super().__init__(transport.call, api_version)
+        super().__init__(transport.call, api_version, shield)
         self._transport = transport
         self._sleep = sleep
         self._clock = transport.clock
@@ -185,8 +196,8 @@ class TwoFactorClient(Pins):
         """A client with other defaults for the per-call options, sharing everything else with this one.
 
         ``fast = client.with_options(timeout=2.0, max_retries=0)`` costs no connection: the new client sends through
-        this client's connection pool, gate and hooks, with its retry policy (but for ``max_retries``), sleep and
-        clock. A call may still give its own options; the ones left out are the new client's.
+        this client's connection pool, gate, hooks and shield, with its retry policy (but for ``max_retries``), sleep
+        and clock. A call may still give its own options; the ones left out are the new client's.
 
         The connections stay this client's: closing the new client (``aclose``, ``async with``) closes nothing,
         and closing this one closes them for every client made from it. See
@@ -219,7 +230,7 @@ class TwoFactorClient(Pins):
             respx_fallback=self._fallback,
         )  # fmt: skip
         derived = object.__new__(type(self))
-        derived._wire(transport, self.api_version, self._sleep, self._fallback, derived=True)
+        derived._wire(transport, self.api_version, self._sleep, self._fallback, self._shield, derived=True)
         return derived
 
     @property
@@ -251,6 +262,11 @@ class TwoFactorClient(Pins):
     def gate(self) -> Gate | None:
         """The gate every request of this client passes, if one was given."""
         return self._transport.gate
+
+    @property
+    def shield(self) -> Shield | None:
+        """The abuse shield every PIN send of this client asks first, if one was given."""
+        return self._shield
 
     def __repr__(self) -> str:
         return f"TwoFactorClient(base_url={self.base_url!r}, api_version={self.api_version})"

@@ -299,17 +299,33 @@ async def test_two_correct_checks_at_once_verify_once(setup: Setup) -> None:
     assert sum(isinstance(outcome, ChallengeUsedError) for outcome in outcomes) == 4
 
 
-async def test_the_requester_goes_down_the_send_path(setup: Setup, monkeypatch: pytest.MonkeyPatch) -> None:
-    verifier = setup.verifier()
+async def test_the_requester_goes_down_the_send_path(setup: Setup) -> None:
+    from infobip_2fa_async.shield import Shield, ShieldDecision
+
     seen: list[Any] = []
-    monkeypatch.setattr(verifier, "_send_kwargs", lambda requester: seen.append(requester) or {})
-    asker = Requester(ip="203.0.113.7", user_id="user-1")
-    challenge = await verifier.start(NUMBER, purpose="login", requester=asker)
-    setup.clock.advance(30)
-    await verifier.resend(challenge.id, requester=asker)
-    assert seen == [asker, asker]
-    with pytest.raises(InfobipError):
-        await verifier.start(NUMBER, purpose="login", requester="203.0.113.7")  # type: ignore[arg-type]
+
+    class RecordingShield(Shield):
+        async def check(self, to: str, **kwargs: Any) -> ShieldDecision:
+            seen.append(("check", kwargs["channel"], kwargs["requester"]))
+            return await super().check(to, **kwargs)
+
+        async def check_resend(self, pin_id: str, **kwargs: Any) -> ShieldDecision:
+            seen.append(("check_resend", kwargs["channel"], kwargs["requester"]))
+            return await super().check_resend(pin_id, **kwargs)
+
+    shield = RecordingShield(mode="monitor", secret=SECRET, clock=setup.clock)
+    async with setup.sandbox.client(shield=shield, sleep=setup.clock.sleep) as client:
+        setup.client = client
+        verifier = setup.verifier()
+        asker = Requester(ip="203.0.113.7", user_id="user-1")
+        challenge = await verifier.start(NUMBER, purpose="login", requester=asker)
+        setup.clock.advance(30)
+        await verifier.resend(challenge.id, requester=asker)
+        assert seen == [("check", "sms", asker), ("check_resend", "sms", asker)]
+        await verifier.start("41793026728", purpose="login")
+        assert seen[-1] == ("check", "sms", None), "no requester: the client's default"
+        with pytest.raises(InfobipError):
+            await verifier.start(NUMBER, purpose="login", requester="203.0.113.7")  # type: ignore[arg-type]
 
 
 async def test_nothing_personal_or_secret_shows_in_errors_or_reprs(setup: Setup) -> None:

@@ -5,21 +5,46 @@
 
 from __future__ import annotations
 
+import contextlib
+from typing import TYPE_CHECKING, TypeVar
+
 from .._endpoints import email, pin_verification, sms, verification_status, voice
+from .._exceptions import InvalidRequestError
 from .._models import EmailPinSent, PinSent, PinVerification, Verification
 from .._options import NOT_GIVEN, DeadlineArg, RetriesArg, TimeoutArg
-from .._request import Call
+from .._request import ApiRequest, Call
 from . import Resource
 
+if TYPE_CHECKING:  # the shield loads only when a client is given one: the core works without the [shield] extra
+    from ..shield import Requester, Shield
+    from ..shield._model import Channel
+
 __all__ = ["Pins"]
+
+_Sent = TypeVar("_Sent", PinSent, EmailPinSent)
 
 
 class Pins(Resource):
     """The PIN operations, over the API version the client was made for (``api_version``)."""
 
-    def __init__(self, call: Call, api_version: int) -> None:
+    def __init__(self, call: Call, api_version: int, shield: Shield | None = None) -> None:
         super().__init__(call)
         self.api_version = api_version
+        self._shield = shield
+
+    async def _shielded(
+        self, shield: Shield, request: ApiRequest[_Sent], options: tuple[RetriesArg, TimeoutArg, DeadlineArg], *,
+        channel: Channel, requester: Requester | None, to: str | None = None, pin_id: str | None = None,
+    ) -> _Sent:  # fmt: skip
+        """Send ``request`` past the shield: asked first (a refusal raises, nothing is sent), told of the PIN after."""
+        if pin_id is None:
+            await shield.check(to or "", channel=channel, requester=requester)
+        else:
+            await shield.check_resend(pin_id, channel=channel, requester=requester)
+        answer = await self._send(request, *options)
+        if to is not None:
+            await shield.sent(answer.pin_id, to, channel=channel)  # its resends count against the same number
+        return answer
 
     async def send_pin(
         self,
@@ -31,6 +56,7 @@ class Pins(Resource):
         placeholders: dict[str, str] | None = None,
         track_delivery: bool | None = None,
         nc_needed: bool | None = None,
+        requester: Requester | None = None,
         max_retries: RetriesArg = NOT_GIVEN,
         timeout: TimeoutArg = NOT_GIVEN,
         deadline: DeadlineArg = NOT_GIVEN,
@@ -50,12 +76,15 @@ class Pins(Resource):
             placeholders: Values for the template's ``{{name}}`` placeholders (not ``pin``, which the PIN fills).
             track_delivery: Whether Infobip should track the SMS's delivery.
             nc_needed: Whether to run a Number Lookup first (``ncNeeded``; the server's default is True).
+            requester: Who asks (``infobip_2fa_async.shield.Requester``: client IP, user, session, device), for the
+                client's abuse shield; ignored by a client without one.
 
         Returns:
             The ``pinId`` to verify against, the number lookup's ``nc_status`` and the ``sms_status``;
             ``message_sent`` is False when the service answered but did not send (``MESSAGE_NOT_SENT``).
 
         Raises:
+            SendRefusedError: The client's shield refused it (nothing was sent; ``reason``, ``retry_after``).
             InvalidRequestError: An argument or option is invalid (nothing was sent).
             RateLimitError: A 429 that outlasted the retries; ``QuotaExceededError`` when a sending limit is spent.
             ApiError: Another error status (``NotFoundError`` for an unknown application or template, ...).
@@ -65,7 +94,10 @@ class Pins(Resource):
             self.api_version, application_id=application_id, message_id=message_id, to=to, from_=from_,
             placeholders=placeholders, track_delivery=track_delivery, nc_needed=nc_needed,
         )  # fmt: skip
-        return await self._send(request, max_retries, timeout, deadline)
+        if self._shield is None:
+            return await self._send(request, max_retries, timeout, deadline)
+        options = (max_retries, timeout, deadline)
+        return await self._shielded(self._shield, request, options, channel="sms", requester=requester, to=to)
 
     async def resend_pin(
         self,
@@ -73,6 +105,7 @@ class Pins(Resource):
         *,
         placeholders: dict[str, str] | None = None,
         track_delivery: bool | None = None,
+        requester: Requester | None = None,
         max_retries: RetriesArg = NOT_GIVEN,
         timeout: TimeoutArg = NOT_GIVEN,
         deadline: DeadlineArg = NOT_GIVEN,
@@ -85,18 +118,24 @@ class Pins(Resource):
             pin_id: The ``pin_id`` a send answered.
             placeholders: Values for the template's placeholders.
             track_delivery: Whether Infobip should track the SMS's delivery.
+            requester: Who asks (``infobip_2fa_async.shield.Requester``: client IP, user, session, device), for the
+                client's abuse shield; ignored by a client without one.
 
         Returns:
             The answer, as for ``send_pin``.
 
         Raises:
+            SendRefusedError: The client's shield refused it (nothing was sent; ``reason``, ``retry_after``).
             InvalidRequestError: An argument or option is invalid (nothing was sent).
             RateLimitError: A 429 that outlasted the retries.
             ApiError: Another error status (``NotFoundError`` for an unknown ``pin_id``, ...).
             TransportError: No answer came; ``maybe_sent`` says whether the PIN may have gone out.
         """
         request = sms.resend_pin(self.api_version, pin_id, placeholders=placeholders, track_delivery=track_delivery)
-        return await self._send(request, max_retries, timeout, deadline)
+        if self._shield is None:
+            return await self._send(request, max_retries, timeout, deadline)
+        options = (max_retries, timeout, deadline)
+        return await self._shielded(self._shield, request, options, channel="sms", requester=requester, pin_id=pin_id)
 
     async def send_voice_pin(
         self,
@@ -107,6 +146,7 @@ class Pins(Resource):
         from_: str | None = None,
         placeholders: dict[str, str] | None = None,
         track_delivery: bool | None = None,
+        requester: Requester | None = None,
         max_retries: RetriesArg = NOT_GIVEN,
         timeout: TimeoutArg = NOT_GIVEN,
         deadline: DeadlineArg = NOT_GIVEN,
@@ -122,11 +162,14 @@ class Pins(Resource):
             from_: A caller id overriding the template's.
             placeholders: Values for the template's placeholders.
             track_delivery: Whether Infobip should track the call.
+            requester: Who asks (``infobip_2fa_async.shield.Requester``: client IP, user, session, device), for the
+                client's abuse shield; ignored by a client without one.
 
         Returns:
             The ``pin_id`` and the ``call_status`` (``PENDING_ACCEPTED`` when the call is under way).
 
         Raises:
+            SendRefusedError: The client's shield refused it (nothing was sent; ``reason``, ``retry_after``).
             InvalidRequestError: An argument or option is invalid (nothing was sent).
             RateLimitError: A 429 that outlasted the retries; ``QuotaExceededError`` when a sending limit is spent.
             ApiError: Another error status (``NotFoundError`` for an unknown application or template, ...).
@@ -136,7 +179,10 @@ class Pins(Resource):
             self.api_version, application_id=application_id, message_id=message_id, to=to, from_=from_,
             placeholders=placeholders, track_delivery=track_delivery,
         )  # fmt: skip
-        return await self._send(request, max_retries, timeout, deadline)
+        if self._shield is None:
+            return await self._send(request, max_retries, timeout, deadline)
+        options = (max_retries, timeout, deadline)
+        return await self._shielded(self._shield, request, options, channel="voice", requester=requester, to=to)
 
     async def resend_voice_pin(
         self,
@@ -144,6 +190,7 @@ class Pins(Resource):
         *,
         placeholders: dict[str, str] | None = None,
         track_delivery: bool | None = None,
+        requester: Requester | None = None,
         max_retries: RetriesArg = NOT_GIVEN,
         timeout: TimeoutArg = NOT_GIVEN,
         deadline: DeadlineArg = NOT_GIVEN,
@@ -156,11 +203,14 @@ class Pins(Resource):
             pin_id: The ``pin_id`` a send answered.
             placeholders: Values for the template's placeholders.
             track_delivery: Whether Infobip should track the call.
+            requester: Who asks (``infobip_2fa_async.shield.Requester``: client IP, user, session, device), for the
+                client's abuse shield; ignored by a client without one.
 
         Returns:
             The answer, as for ``send_voice_pin``.
 
         Raises:
+            SendRefusedError: The client's shield refused it (nothing was sent; ``reason``, ``retry_after``).
             InvalidRequestError: An argument or option is invalid (nothing was sent).
             RateLimitError: A 429 that outlasted the retries.
             ApiError: Another error status (``NotFoundError`` for an unknown ``pin_id``, ...).
@@ -169,7 +219,10 @@ class Pins(Resource):
         request = voice.resend_voice_pin(
             self.api_version, pin_id, placeholders=placeholders, track_delivery=track_delivery
         )
-        return await self._send(request, max_retries, timeout, deadline)
+        if self._shield is None:
+            return await self._send(request, max_retries, timeout, deadline)
+        options = (max_retries, timeout, deadline)
+        return await self._shielded(self._shield, request, options, channel="voice", requester=requester, pin_id=pin_id)
 
     async def verify_pin(
         self,
@@ -203,7 +256,17 @@ class Pins(Resource):
             TransportError: No answer came; ``maybe_sent`` says whether an attempt may have been spent.
         """
         request = pin_verification.verify_pin(self.api_version, pin_id, pin)
-        return await self._send(request, max_retries, timeout, deadline)
+        answer = await self._send(request, max_retries, timeout, deadline)
+        if self._shield is not None and answer.verified:
+            await self._converted(self._shield, answer.msisdn)
+        return answer
+
+    @staticmethod
+    async def _converted(shield: Shield, msisdn: str) -> None:
+        """Count a verified PIN for the shield's breaker; a number it cannot read counts for nothing (the PIN is
+        verified all the same: the answer is never lost to the shield)."""
+        with contextlib.suppress(InvalidRequestError):
+            await shield.verified(msisdn)
 
     async def send_email_pin(
         self,
@@ -214,6 +277,7 @@ class Pins(Resource):
         from_: str | None = None,
         placeholders: dict[str, str] | None = None,
         landing_page_placeholders: dict[str, str] | None = None,
+        requester: Requester | None = None,
         max_retries: RetriesArg = NOT_GIVEN,
         timeout: TimeoutArg = NOT_GIVEN,
         deadline: DeadlineArg = NOT_GIVEN,
@@ -229,11 +293,14 @@ class Pins(Resource):
             from_: A sender address overriding the template's.
             placeholders: Values for the e-mail template's placeholders.
             landing_page_placeholders: Values for the landing page's placeholders.
+            requester: Who asks (``infobip_2fa_async.shield.Requester``: client IP, user, session, device), for the
+                client's abuse shield; ignored by a client without one.
 
         Returns:
             The ``pin_id`` and the ``email_status``.
 
         Raises:
+            SendRefusedError: The client's shield refused it (nothing was sent; ``reason``, ``retry_after``).
             InvalidRequestError: An argument or option is invalid (nothing was sent).
             RateLimitError: A 429 that outlasted the retries; ``QuotaExceededError`` when a sending limit is spent.
             ApiError: Another error status (``NotFoundError`` for an unknown application or template, ...).
@@ -243,7 +310,10 @@ class Pins(Resource):
             application_id=application_id, message_id=message_id, to=to, from_=from_, placeholders=placeholders,
             landing_page_placeholders=landing_page_placeholders,
         )  # fmt: skip
-        return await self._send(request, max_retries, timeout, deadline)
+        if self._shield is None:
+            return await self._send(request, max_retries, timeout, deadline)
+        options = (max_retries, timeout, deadline)
+        return await self._shielded(self._shield, request, options, channel="email", requester=requester, to=to)
 
     async def resend_email_pin(
         self,
@@ -251,6 +321,7 @@ class Pins(Resource):
         *,
         placeholders: dict[str, str] | None = None,
         landing_page_placeholders: dict[str, str] | None = None,
+        requester: Requester | None = None,
         max_retries: RetriesArg = NOT_GIVEN,
         timeout: TimeoutArg = NOT_GIVEN,
         deadline: DeadlineArg = NOT_GIVEN,
@@ -263,11 +334,14 @@ class Pins(Resource):
             pin_id: The ``pin_id`` a send answered.
             placeholders: Values for the e-mail template's placeholders.
             landing_page_placeholders: Values for the landing page's placeholders.
+            requester: Who asks (``infobip_2fa_async.shield.Requester``: client IP, user, session, device), for the
+                client's abuse shield; ignored by a client without one.
 
         Returns:
             The answer, as for ``send_email_pin``.
 
         Raises:
+            SendRefusedError: The client's shield refused it (nothing was sent; ``reason``, ``retry_after``).
             InvalidRequestError: An argument or option is invalid (nothing was sent).
             RateLimitError: A 429 that outlasted the retries.
             ApiError: Another error status (``NotFoundError`` for an unknown ``pin_id``, ...).
@@ -276,7 +350,10 @@ class Pins(Resource):
         request = email.resend_email_pin(
             pin_id, placeholders=placeholders, landing_page_placeholders=landing_page_placeholders
         )
-        return await self._send(request, max_retries, timeout, deadline)
+        if self._shield is None:
+            return await self._send(request, max_retries, timeout, deadline)
+        options = (max_retries, timeout, deadline)
+        return await self._shielded(self._shield, request, options, channel="email", requester=requester, pin_id=pin_id)
 
     async def verification_status(
         self,
