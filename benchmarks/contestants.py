@@ -33,12 +33,13 @@ async def _closed_loop(requests: int, concurrency: int, one: Callable[[], Awaita
     await asyncio.gather(*(worker(share + (i < extra)) for i in range(concurrency)))
 
 
-async def library(base_url: str, requests: int, concurrency: int, transport: str = "default") -> None:
-    """infobip_2fa_async.TwoFactorClient, with its default transport or a named one."""
+async def library(base_url: str, requests: int, concurrency: int, backend: str = "default") -> None:
+    """infobip_2fa_async.TwoFactorClient, with its default backend (aiohttp), or on httpx's own transport
+    (``"httpcore"``)."""
     from infobip_2fa_async import TwoFactorClient
 
     kwargs: dict[str, Any] = {}
-    if transport == "httpcore":
+    if backend == "httpcore":
         import httpx
 
         from infobip_2fa_async import DEFAULT_LIMITS

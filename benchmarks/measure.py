@@ -19,7 +19,7 @@ HERE = Path(__file__).resolve().parent
 
 # name -> (description, concurrencies it runs at)
 CONTESTANTS: dict[str, tuple[str, tuple[int, ...]]] = {
-    "library": ("infobip_2fa_async, default transport", (1, 64)),
+    "library": ("infobip_2fa_async, default backend (aiohttp)", (1, 64)),
     "library-httpcore": ("infobip_2fa_async on httpx's own transport (httpcore)", (1, 64)),
     "raw-httpx": ("raw httpx.AsyncClient", (1, 64)),
     "raw-aiohttp": ("raw aiohttp.ClientSession", (1, 64)),
@@ -52,8 +52,8 @@ def run_child(name: str, base_url: str, requests: int, concurrency: int) -> dict
         elif name == "raw-httpx2":
             asyncio.run(contestants.raw_httpx(base_url, count, concurrency, package="httpx2"))
         else:
-            transport = "httpcore" if name == "library-httpcore" else "default"
-            asyncio.run(contestants.library(base_url, count, concurrency, transport))
+            backend = "httpcore" if name == "library-httpcore" else "default"
+            asyncio.run(contestants.library(base_url, count, concurrency, backend))
 
     call(max(concurrency, requests // 10))  # warm-up: imports, connections, code paths
     cpu, wall = _cpu_seconds(), time.perf_counter()

@@ -15,6 +15,8 @@ __all__ = [
     "API_KEY_ENV",
     "BASE_URL_ENV",
     "DEFAULT_BASE_URL",
+    "is_ip_address",
+    "is_loopback",
     "resolve_api_key",
     "resolve_base_url",
     "user_agent",
@@ -92,7 +94,7 @@ def resolve_base_url(base_url: str | None, *, allow_insecure_http: bool = False)
         raise ConfigurationError(f"the base URL must start with https://, not {parts.scheme}://")
     if parts.username is not None or parts.password is not None or "@" in parts.netloc:
         raise ConfigurationError("the base URL must not carry credentials (user:password@); pass the key as api_key")
-    if not host or not (_HOST.fullmatch(host) or _is_ip(host)):
+    if not host or not (_HOST.fullmatch(host) or is_ip_address(host)):
         raise ConfigurationError("the base URL has no valid host name, e.g. 'xxxxx.api.infobip.com'")
     if parts.query or parts.fragment or raw.endswith(("?", "#")):
         raise ConfigurationError(f"the base URL {scheme}://{host}/... must not have a query string or fragment")
@@ -104,7 +106,8 @@ def resolve_base_url(base_url: str | None, *, allow_insecure_http: bool = False)
     return raw.rstrip("/")
 
 
-def _is_ip(host: str) -> bool:
+def is_ip_address(host: str) -> bool:
+    """Whether ``host`` is an IPv4 or IPv6 address (without brackets) rather than a name."""
     try:
         ipaddress.ip_address(host)
     except ValueError:

@@ -12,13 +12,13 @@ handed to whichever backend sends, so that both backends behave alike.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import re
 import ssl
 from urllib.parse import urlsplit
 from urllib.request import getproxies
 
+from ._config import is_ip_address
 from ._exceptions import ConfigurationError
 
 __all__ = ["VerifyArg", "environment_proxy", "redact_url", "resolve_proxy", "ssl_context"]
@@ -29,14 +29,6 @@ VerifyArg = bool | str | os.PathLike[str] | ssl.SSLContext
 def redact_url(url: str) -> str:
     """The URL without its password (``http://user:***@proxy:3128``), for messages."""
     return re.sub(r"(//[^/@:]*):[^/@]*@", r"\1:***@", url)
-
-
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host.split("/")[0])
-    except ValueError:
-        return False
-    return True
 
 
 class _Pattern:
@@ -82,11 +74,12 @@ def environment_proxy(url: str, proxies: dict[str, str] | None = None) -> str | 
             return None
         if not host:
             continue
+        numeric = is_ip_address(host.split("/")[0])  # an address, or a network as written (10.0.0.0/8)
         if "://" in host:
             mounts.append((_Pattern(host), None))
-        elif _is_ip(host) and ":" in host:
+        elif numeric and ":" in host:
             mounts.append((_Pattern(f"all://[{host}]"), None))
-        elif _is_ip(host) or host.lower() == "localhost":
+        elif numeric or host.lower() == "localhost":
             mounts.append((_Pattern(f"all://{host}"), None))
         else:
             mounts.append((_Pattern(f"all://*{host}"), None))

@@ -14,7 +14,7 @@ The whole hierarchy::
     │   │   └── QuotaExceededError    429 with a long Retry-After: a quota is spent until ``resets_at``
     │   └── ServerError               5xx
     ├── TransportError                no HTTP answer was received (``maybe_sent`` says if it may have arrived)
-    │   ├── RequestNotSentError       connect failure, connect or pool timeout: it never left
+    │   ├── RequestNotSentError       connect failure, connect or pool timeout, TLS, proxy: it never left
     │   └── RequestMaybeSentError     read/write timeout, dropped connection: it may have been processed
     ├── ResponseDecodeError           a 2xx answer whose body is not the JSON the operation promises
     │   └── ResponseTooLargeError     a 2xx answer larger than the client's ``max_response_bytes``
@@ -130,6 +130,11 @@ class ApiError(InfobipError):
         self.path = path
         super().__init__(self._describe())
 
+    def _details(self) -> dict[str, Any]:
+        """The keyword arguments this error was made with (beyond the status), for an error made from it."""
+        return {"message_id": self.message_id, "text": self.text, "validation_errors": self.validation_errors,
+                "body": self.body, "headers": self.headers, "method": self.method, "path": self.path}  # fmt: skip
+
     @property
     def request_id(self) -> str | None:
         """The server's request id header, when it sent one (quote it to Infobip support)."""
@@ -168,34 +173,15 @@ class NotFoundError(ApiError):
 class RateLimitError(ApiError):
     """HTTP 429: a throttle or an application limit was hit; nothing was done.
 
+    Made with ``ApiError``'s arguments and ``retry_after``.
+
     Attributes:
         retry_after: The ``Retry-After`` in seconds (from seconds or an HTTP date), or None.
     """
 
-    def __init__(
-        self,
-        status_code: int = 429,
-        *,
-        retry_after: float | None = None,
-        message_id: str | None = None,
-        text: str | None = None,
-        validation_errors: Mapping[str, list[str]] | None = None,
-        body: str = "",
-        headers: Mapping[str, str] | None = None,
-        method: str = "",
-        path: str = "",
-    ) -> None:
+    def __init__(self, status_code: int = 429, *, retry_after: float | None = None, **details: Any) -> None:
         self.retry_after = retry_after
-        super().__init__(
-            status_code,
-            message_id=message_id,
-            text=text,
-            validation_errors=validation_errors,
-            body=body,
-            headers=headers,
-            method=method,
-            path=path,
-        )
+        super().__init__(status_code, **details)
 
     def _describe(self) -> str:
         text = super()._describe()
@@ -222,18 +208,8 @@ class QuotaExceededError(RateLimitError):
     def of(cls, error: RateLimitError, *, now: float) -> QuotaExceededError:
         """The quota error for a 429 answered at ``now`` (a Unix time) with a long ``Retry-After``."""
         retry_after = error.retry_after or 0.0
-        quota = cls(
-            error.status_code,
-            resets_at=datetime.fromtimestamp(now + retry_after, timezone.utc).replace(microsecond=0),
-            retry_after=retry_after,
-            message_id=error.message_id,
-            text=error.text,
-            validation_errors=error.validation_errors,
-            body=error.body,
-            headers=error.headers,
-            method=error.method,
-            path=error.path,
-        )
+        resets_at = datetime.fromtimestamp(now + retry_after, timezone.utc).replace(microsecond=0)
+        quota = cls(error.status_code, resets_at=resets_at, retry_after=retry_after, **error._details())
         quota.__cause__ = error
         return quota
 
@@ -267,7 +243,8 @@ class TransportError(InfobipError):
 
 
 class RequestNotSentError(TransportError):
-    """The request never reached the server (connect failure, connect or pool timeout): safe to send again."""
+    """The request never reached the server (connect failure, connect or pool timeout, a failed TLS handshake, a
+    proxy that refused the tunnel, a request that could not be written): safe to send again."""
 
     maybe_sent = False
 

@@ -26,6 +26,10 @@ __all__ = ["Gate", "LocalGate", "check_rate", "share_rate_limit"]
 
 logger = logging.getLogger("infobip_2fa_async")
 
+#: What is left of a pause below this many seconds is float noise from adding and subtracting clock readings, not a
+#: pause to wait out.
+_CLOCK_NOISE = 1e-3
+
 
 @runtime_checkable
 class Gate(Protocol):
@@ -40,10 +44,6 @@ class Gate(Protocol):
 
         A pause only ever grows: a shorter one than the pause already in force changes nothing.
         """
-        ...
-
-    async def remaining(self) -> float:
-        """Seconds left in the current pause (0 when there is none)."""
         ...
 
 
@@ -122,10 +122,6 @@ class LocalGate:
     def __repr__(self) -> str:
         return f"LocalGate(rate={self.rate!r}, burst={self.burst!r})"
 
-    async def remaining(self) -> float:
-        """Seconds left in the current pause (0 when there is none)."""
-        return max(self._paused_until - self._clock(), 0.0)
-
     async def pause(self, seconds: float) -> None:
         """Hold every request back for ``seconds`` from now (a longer pause already set wins)."""
         self._paused_until = max(self._paused_until, self._clock() + seconds)
@@ -135,8 +131,8 @@ class LocalGate:
         if self._interval is None and self._clock() >= self._paused_until:
             return
         async with self._lock:
-            # A pause can grow while we sleep (another 429); below a millisecond is float noise, not a pause.
-            while (wait := self._paused_until - self._clock()) > 1e-3:
+            # A pause can grow while we sleep (another 429).
+            while (wait := self._paused_until - self._clock()) > _CLOCK_NOISE:
                 await self._sleep(wait)
             if self._interval is None:
                 return

@@ -5,16 +5,18 @@ A hook is an object of a ``Hook`` subclass that overrides the methods it cares a
 event of plain data: the operation's name, the HTTP method, the path template (``/2fa/2/pin/{pinId}/verify``:
 never an id), the status, the attempt, durations, ``maybe_sent``. Never the API key, a PIN or a phone number.
 
-A client built without hooks does no hook work at all (one check of an empty tuple per call); only the methods a
-hook overrides are called. Hook methods are synchronous: an ``async def`` one is refused when the client is built
-(it would never run). A hook that raises is logged (once per hook and event) and otherwise ignored: watching a call
-must not break it. Every call that started also finishes for the hooks, a cancelled one included (outcome
-``"cancelled"``); ``on_call_finished`` runs through the hooks in reverse order, as nested ``with`` blocks unwind, so
-hooks that make something current as a call starts (a span) restore it in order.
+A client built without hooks does no hook work at all (a check of an empty tuple at each point where an event could
+be told); only the methods a hook overrides are called, and an event is built only when some hook watches it. Hook
+methods are synchronous: an ``async def`` one is refused when the client is built (it would never run). A hook that
+raises is logged (once per hook and event) and otherwise ignored: watching a call must not break it. Every call that
+started also finishes for the hooks, a cancelled one included (outcome ``"cancelled"``); ``on_call_finished`` runs
+through the hooks in reverse order, as nested ``with`` blocks unwind, so hooks that make something current as a call
+starts (a span) restore it in order.
 """
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import itertools
 import logging
@@ -22,6 +24,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import attrs
+
+from ._exceptions import ConfigurationError
 
 __all__ = [
     "CallFinished",
@@ -146,8 +150,6 @@ class CallFinished:
     ) -> CallFinished:
         """The end of a call that raised ``error``: an InfobipError (outcome ``"error"``) or a cancellation
         (``"cancelled"``), which may have been acted on once an attempt went out."""
-        import asyncio
-
         outcome = "cancelled" if isinstance(error, asyncio.CancelledError) else "error"
         maybe_sent = getattr(error, "maybe_sent", attempts > 0)
         return cls(call_id, operation, outcome, type(error).__name__, status, attempts, duration, bool(maybe_sent))
@@ -172,51 +174,59 @@ class Hook:
         """A call ended."""
 
 
-_EVENTS = ("on_call_started", "on_request_sent", "on_response_received", "on_retry_scheduled", "on_call_finished")
+#: A hook's method for one event, bound to the hook.
+Watcher = Callable[[Any], None]
 
 
 class Hooks:
-    """The hooks of one client, sorted by event: only overridden methods are kept, so an event nobody watches
-    costs an empty loop."""
+    """The hooks of one client, sorted by event: per event, the tuple of methods that watch it (only overridden
+    methods are kept), or None when nobody does, so that the transport asks ``if hooks.call_started:`` and an event
+    nobody watches costs that one check, as httpx's event hooks do."""
+
+    __slots__ = ("_failed", "call_finished", "call_started", "hooks", "request_sent", "response_received",
+                 "retry_scheduled", "watched")  # fmt: skip
 
     def __init__(self, hooks: Iterable[object]) -> None:
         checked: list[Hook] = []
         for hook in hooks:
             if not isinstance(hook, Hook):
-                from ._exceptions import ConfigurationError
-
                 raise ConfigurationError(f"hooks must be Hook instances (subclass Hook), not {type(hook).__name__}")
             checked.append(hook)
         self.hooks = tuple(checked)
-        self._by_event: dict[str, tuple[Callable[[Any], None], ...]] = {
-            name: tuple(getattr(hook, name) for hook in self.hooks if _overrides(hook, name)) for name in _EVENTS
-        }
+        self.call_started = self._watchers("on_call_started")
+        self.request_sent = self._watchers("on_request_sent")
+        self.response_received = self._watchers("on_response_received")
+        self.retry_scheduled = self._watchers("on_retry_scheduled")
         # The call ends in reverse order, as nested with-blocks unwind: a context attached by each hook as the call
         # started (an OpenTelemetry span made current) is then detached last-in, first-out.
-        self._by_event["on_call_finished"] = self._by_event["on_call_finished"][::-1]
+        finished = self._watchers("on_call_finished")
+        self.call_finished = None if finished is None else finished[::-1]
+        # Whether any hook watches any event: when none does, the client does no hook work at all.
+        self.watched = any((self.call_started, self.request_sent, self.response_received, self.retry_scheduled,
+                            self.call_finished))  # fmt: skip
         self._failed: set[tuple[int, str]] = set()
-        self._watched = any(self._by_event.values())
+
+    def _watchers(self, name: str) -> tuple[Watcher, ...] | None:
+        return tuple(getattr(hook, name) for hook in self.hooks if _overrides(hook, name)) or None
 
     def __bool__(self) -> bool:
-        """Whether any hook watches any event: when none does, the client does no hook work at all."""
-        return self._watched
-
-    def watches(self, name: str) -> bool:
-        """Whether any hook watches the event ``name`` (so that nobody pays for building an event nobody reads)."""
-        return bool(self._by_event[name])
+        """Whether any hook watches any event."""
+        return self.watched
 
     @staticmethod
     def new_call_id() -> int:
         """A number for a new call, unique in this process."""
         return next(_call_ids)
 
-    def emit(self, name: str, event: object) -> None:
-        """Call every hook watching ``name`` with ``event``; a hook's failure is logged once and ignored."""
-        for method in self._by_event[name]:
+    def emit(self, watchers: tuple[Watcher, ...], event: object) -> None:
+        """Call each of ``watchers`` (one of this object's tuples, when not None) with ``event``; a hook's failure is
+        logged once per hook and event, and ignored."""
+        for method in watchers:
             try:
                 method(event)
             except Exception:
                 owner = getattr(method, "__self__", method)
+                name = getattr(method, "__name__", "?")
                 if (id(owner), name) not in self._failed:
                     self._failed.add((id(owner), name))
                     logger.warning("instrumentation hook %r failed in %s (ignored)", owner, name, exc_info=True)
@@ -227,8 +237,6 @@ def _overrides(hook: Hook, name: str) -> bool:
         return False
     method = getattr(hook, name)
     if inspect.iscoroutinefunction(method) or inspect.isasyncgenfunction(method):
-        from ._exceptions import ConfigurationError
-
         raise ConfigurationError(
             f"{type(hook).__name__}.{name} is async: hook methods are synchronous (they run inline in the call and "
             "nothing awaits them), so write it with plain def and hand any slow work to a queue or a task"

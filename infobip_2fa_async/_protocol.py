@@ -1,7 +1,7 @@
 """Sans-I/O pieces of the wire protocol: request bodies to bytes, responses to models or typed errors.
 
 Everything here works on plain data (status code, header mapping, body bytes), so it is tested without
-a network and shared by every transport.
+a network and the same whichever backend sent the request.
 """
 
 from __future__ import annotations
@@ -210,10 +210,8 @@ def read_answer(request: ApiRequest[T], response: RawResponse, *, now: float) ->
                 **_details(request, status, content),
             ) from error
     where = f"the answer to {request.method} {request.path} (HTTP {status})"
-    if problem.limit is not None:
-        raise ResponseTooLargeError(
-            f"{where}: {problem.text}", limit=problem.limit, **_details(request, status, content)
-        )
+    if problem.cap is not None:
+        raise ResponseTooLargeError(f"{where}: {problem.text}", limit=problem.cap, **_details(request, status, content))
     raise ResponseDecodeError(f"{where}: {problem.text}", **_details(request, status, content))
 
 

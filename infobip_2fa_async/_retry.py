@@ -9,7 +9,9 @@ idempotency key):
   honoured when present; one longer than ``max_retry_after`` raises at once instead of sleeping. Whether a 429
   pauses a shared gate is decided where it is classified (``is_throttle``), not here: whether or not it is
   retried, a short one (a throttle) holds back everyone sharing the gate, a long one (a quota) holds back nobody.
-- Failures that prove the request never left (connect error, connect timeout, pool timeout) are retried.
+- Failures that prove the request never left are retried when they are transient (connect error, connect timeout,
+  pool timeout); the others (a certificate that fails, a proxy that refuses, a request that cannot be written) fail
+  the same way again and are not.
 - 5xx, read/write timeouts and dropped connections may come after the server acted (a PIN was texted, an
   attempt was spent). They are retried only for idempotent operations or with ``retry_unsafe=True``.
 """
@@ -28,10 +30,25 @@ from ._exceptions import (
     ServerError,
 )
 
-__all__ = ["NOT_SENT_REASONS", "RetryDecision", "RetryPolicy", "backoff", "decide", "is_throttle"]
+__all__ = [
+    "NOT_SENT_REASONS",
+    "RETRIED_NOT_SENT_REASONS",
+    "RetryDecision",
+    "RetryPolicy",
+    "backoff",
+    "decide",
+    "is_throttle",
+]
 
-# TransportError.reason values that prove the request never reached the server.
-NOT_SENT_REASONS = frozenset({"connect_error", "connect_timeout", "pool_timeout"})
+#: The ``reason`` of a ``RequestNotSentError``, on either backend: the request provably never reached the server.
+#: (``protocol_error`` also names an answer that could not be parsed, a ``RequestMaybeSentError``: the request went
+#: out; what proves "never sent" is the error's class, the reason says why.)
+NOT_SENT_REASONS = frozenset(
+    {"connect_error", "connect_timeout", "pool_timeout", "tls_error", "proxy_error", "protocol_error"}
+)
+#: Those of them that are transient, so retried: the next connection may well succeed. A certificate that fails, a
+#: proxy that refuses the tunnel and a request that cannot be written fail the same way again.
+RETRIED_NOT_SENT_REASONS = frozenset({"connect_error", "connect_timeout", "pool_timeout"})
 
 
 def _non_negative(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
@@ -144,7 +161,7 @@ def decide(policy: RetryPolicy, *, error: BaseException, attempt: int, idempoten
             )
         return RetryDecision(True, max(error.retry_after, 0.0), f"429 with Retry-After {error.retry_after:g} s")
     if isinstance(error, RequestNotSentError):
-        if error.reason in NOT_SENT_REASONS:
+        if error.reason in RETRIED_NOT_SENT_REASONS:
             return RetryDecision(True, backoff(policy, attempt, draw), f"{error.reason} (request never sent)")
         return RetryDecision(False, 0.0, f"{error.reason} is not transient")
     if isinstance(error, (ServerError, RequestMaybeSentError)):

@@ -1,8 +1,10 @@
 """Carries out an ApiRequest: JSON body, the gate, the retry loop, a backend for the I/O, status -> typed error,
-JSON -> model, all within the call's deadline.
+JSON -> model, all within the call's deadline, with the client's hooks told as it goes.
 
-The decisions (retry or not, how long, which error) live in ``_retry`` and ``_protocol`` as plain
-functions, and the bytes go through a backend (``_backends``); this module only wires them together.
+The decisions (retry or not, how long, which error) live in ``_retry`` and ``_protocol`` as plain functions, and the
+bytes go through a backend (``_backends``) as plain data; this module only wires them together. There is one path
+through it, watched or not: each point where an event could be told checks the tuple of hooks watching that event
+(``_hooks.Hooks``), empty when nobody does, and builds the event only when it is not.
 
 Whatever goes wrong below, what leaves ``call`` is an ``InfobipError``: a failure of ours while decoding a 2xx
 answer is a ``ResponseDecodeError`` (the server answered: ``maybe_sent``), one while sending is a
@@ -17,10 +19,11 @@ import random
 import time
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
+from urllib.parse import urlencode
 
 import tenacity
 
-from ._backends import Backend, RawResponse, respx_is_mocking, time_limit, transport_error
+from ._backends import Backend, NoAnswer, Timeouts, plain_timeouts, time_limit, transport_error
 from ._exceptions import (
     ConfigurationError,
     DeadlineExceededError,
@@ -28,7 +31,6 @@ from ._exceptions import (
     InvalidRequestError,
     QuotaExceededError,
     RateLimitError,
-    TransportError,
 )
 from ._gate import Gate, share_rate_limit
 from ._hooks import CallFinished, CallStarted, Hooks, RequestSent, ResponseReceived, RetryScheduled
@@ -52,15 +54,15 @@ T = TypeVar("T")
 
 logger = logging.getLogger("infobip_2fa_async")
 
-_TIMEOUTS = frozenset({"connect_timeout", "read_timeout", "write_timeout", "pool_timeout"})
+_TIMEOUT_REASONS = frozenset({"connect_timeout", "read_timeout", "write_timeout", "pool_timeout"})
 
 
 class HttpTransport:
     """Sends ApiRequests through a backend with the client's retry policy, timeout, deadline and, when it has one,
     the client's gate.
 
-    ``respx_fallback`` builds an httpx backend, used instead of ``backend`` while respx is mocking, so that a
-    default client stays mockable with respx in users' tests.
+    ``respx_fallback`` is not used: the backend ``choose_backend`` makes switches to httpx by itself while respx
+    mocks (``_backends._respx``); it stays until the facade stops passing it.
     """
 
     def __init__(
@@ -80,27 +82,18 @@ class HttpTransport:
         respx_fallback: Callable[[], Backend] | None = None,
     ) -> None:
         self.backend = backend
-        self.hooks = hooks or Hooks(())
-        self.watched = bool(self.hooks)  # read on every call: a plain attribute, not a method
+        self.hooks = hooks if hooks is not None else Hooks(())
         self.port = port
         self.base_url = base_url
         self.host = host
         self.policy = policy
         self.timeout = timeout
+        self._timeouts = plain_timeouts(timeout)
         self.deadline = deadline
         self.sleep: Sleep = sleep or asyncio.sleep
         self.clock = clock
         self.gate = gate
         self._gates: tuple[Gate, ...] = () if gate is None else (gate,)
-        self._respx_fallback = respx_fallback
-        self._fallback: Backend | None = None
-
-    def _backend_now(self) -> Backend:
-        if self._respx_fallback is not None and respx_is_mocking():
-            if self._fallback is None:
-                self._fallback = self._respx_fallback()
-            return self._fallback
-        return self.backend
 
     async def call(
         self,
@@ -125,53 +118,51 @@ class HttpTransport:
             max_retries = self.policy.max_retries
         elif isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
             raise InvalidRequestError("max_retries", f"must be a whole number >= 0, not {max_retries!r}")
-        limits = self.timeout if isinstance(timeout, NotGiven) else attempt_timeout(timeout)
+        timeouts = self._timeouts if isinstance(timeout, NotGiven) else plain_timeouts(attempt_timeout(timeout))
         seconds = self.deadline if isinstance(deadline, NotGiven) else check_deadline(deadline)
         gates = self._gates if gate is None or gate is self.gate else (*self._gates, gate)
-        attempt = _Attempt(self, request, encode_body(request.body), limits, gates, seconds, before_send)
-        if self.watched:
-            return await self._watched(attempt, max_retries)
-        return await self._run(attempt, max_retries)
-
-    async def _run(self, attempt: _Attempt[T], max_retries: int) -> T:
-        # Most calls succeed at once: the first attempt runs directly, and tenacity's bookkeeping is paid only
-        # from the first failure on (the benchmark in benchmarks/RESULTS.md shows what it costs per call).
+        url = self.base_url + request.path
+        if request.query:  # encoded here, once, the same for every backend
+            url = f"{url}?{urlencode(request.query)}"
+        attempt = _Attempt(self, request, url, encode_body(request.body), timeouts, gates, seconds, before_send)
+        hooks = self.hooks
+        started = self._call_started(attempt) if hooks.watched else 0.0
         try:
-            return await attempt()
-        except InfobipError as error:
-            if max_retries == 0:
-                raise
-            return await _Retries(attempt, error).run(max_retries)
-
-    async def _watched(self, attempt: _Attempt[T], max_retries: int) -> T:
-        """``_run`` with the client's hooks told of the call's start and end."""
-        request, hooks = attempt.request, self.hooks
-        attempt.call_id = call_id = hooks.new_call_id()
-        if hooks.watches("on_call_started"):
-            hooks.emit("on_call_started", CallStarted(call_id, request.operation, request.method, request.route,
-                                                      self.host, self.port))  # fmt: skip
-        finished = hooks.watches("on_call_finished")
-        started = time.perf_counter()
-        try:
-            result = await self._run(attempt, max_retries)
+            try:
+                # Most calls succeed at once: the first attempt runs directly, and tenacity's bookkeeping is paid
+                # only from the first failure on (benchmarks/RESULTS.md shows what it costs per call).
+                result = await attempt()
+            except InfobipError as error:
+                if max_retries == 0:
+                    raise
+                result = await _Retries(attempt, error).run(max_retries)
         except BaseException as error:  # a cancelled call (a timeout around it) ends for the hooks too
-            if finished:
-                hooks.emit("on_call_finished", CallFinished.failed(
-                    call_id, request.operation, error, attempt.last_status, attempt.count, time.perf_counter() - started
+            if hooks.call_finished:
+                hooks.emit(hooks.call_finished, CallFinished.failed(
+                    attempt.call_id, request.operation, error, attempt.last_status, attempt.count,
+                    time.perf_counter() - started,
                 ))  # fmt: skip
             raise
-        if finished:
-            hooks.emit("on_call_finished", CallFinished(
-                call_id, request.operation, "ok", None, attempt.last_status, attempt.count,
+        if hooks.call_finished:
+            hooks.emit(hooks.call_finished, CallFinished(
+                attempt.call_id, request.operation, "ok", None, attempt.last_status, attempt.count,
                 time.perf_counter() - started, True,
             ))  # fmt: skip
         return result
 
+    def _call_started(self, attempt: _Attempt[Any]) -> float:
+        """Number a watched call and tell the hooks it began; the time it began, for its duration."""
+        hooks, request = self.hooks, attempt.request
+        attempt.call_id = hooks.new_call_id()
+        if hooks.call_started:
+            hooks.emit(hooks.call_started, CallStarted(
+                attempt.call_id, request.operation, request.method, request.route, self.host, self.port
+            ))  # fmt: skip
+        return time.perf_counter()
+
     async def aclose(self) -> None:
-        """Close what the backends own."""
+        """Close what the backend owns."""
         await self.backend.aclose()
-        if self._fallback is not None:
-            await self._fallback.aclose()
 
 
 class _Attempt(Generic[T]):
@@ -182,30 +173,30 @@ class _Attempt(Generic[T]):
     """
 
     __slots__ = (
-        "before_send", "call_id", "content", "count", "deadline", "ends_at", "gates", "last_failure", "last_status",
-        "request", "timeout", "transport",
+        "before_send", "body", "call_id", "count", "deadline", "ends_at", "gates", "last_failure", "last_status",
+        "request", "timeouts", "transport", "url",
     )  # fmt: skip
 
     def __init__(
         self,
         transport: HttpTransport,
         request: ApiRequest[T],
-        content: bytes | None,
-        timeout: AttemptTimeout,
+        url: str,
+        body: bytes | None,
+        timeouts: Timeouts,
         gates: tuple[Gate, ...],
         deadline: float | None,
         before_send: BeforeSendHook | None,
     ) -> None:
-        self.transport, self.request, self.content, self.timeout, self.gates = (
-            transport, request, content, timeout, gates
-        )  # fmt: skip
+        self.transport, self.request, self.gates = transport, request, gates
+        self.url, self.body, self.timeouts = url, body, timeouts
         self.before_send = before_send
         self.deadline = deadline
         self.ends_at = None if deadline is None else transport.clock() + deadline
         self.count = 0
         self.last_failure: InfobipError | None = None
         self.last_status: int | None = None
-        self.call_id = 0  # set when the client has hooks
+        self.call_id = 0  # numbered when the client has hooks
 
     def out_of_time(self, error: InfobipError | None) -> DeadlineExceededError:
         """The error saying the deadline ran out, after ``error`` (else the last failure, if any)."""
@@ -220,12 +211,13 @@ class _Attempt(Generic[T]):
         """Seconds left before the deadline (None: there is none)."""
         return None if self.ends_at is None else self.ends_at - self.transport.clock()
 
-    async def _pass_gates(self) -> AttemptTimeout:
+    async def _pass_gates(self) -> Timeouts:
+        """Wait at the gates, within the deadline; the attempt's bounds, its total cut to what is left of it."""
         left = self.time_left()
         if left is None:
             for gate in self.gates:
                 await gate.enter()
-            return self.timeout
+            return self.timeouts
         try:
             async with time_limit(max(left, 0.0)):
                 for gate in self.gates:
@@ -235,71 +227,71 @@ class _Attempt(Generic[T]):
         left = self.time_left()
         if left is None or left <= 0:
             raise self.out_of_time(None)
-        return self.timeout.within(left)
+        return self.timeouts.within(left)
 
     async def __call__(self) -> T:
-        transport = self.transport
-        limits = await self._pass_gates() if self.gates or self.ends_at is not None else self.timeout
+        timeouts = await self._pass_gates() if self.gates or self.ends_at is not None else self.timeouts
         if self.before_send is not None:
             claimed = self.before_send()
             if claimed is not None:
                 await claimed
         self.count += 1
+        transport, request, hooks = self.transport, self.request, self.transport.hooks
+        if hooks.request_sent:
+            hooks.emit(hooks.request_sent, RequestSent(self.call_id, request.operation, self.count))
+        debug = logger.isEnabledFor(logging.DEBUG)
+        started = time.perf_counter() if debug or hooks.response_received else 0.0
+        if debug:
+            logger.debug("request %s %s%s", request.method, transport.host, request.path)
+        status = None
         try:
-            if transport.watched:
-                return await self._watched(limits)
-            return read_answer(self.request, await self._send(limits), now=time.time())
-        except RateLimitError as error:  # a throttle pauses the gates now, whether or not the call retries it
-            quota = await share_rate_limit(self.gates, transport.policy, error)
-            if quota is None:
-                raise
-            raise quota from error
-
-    async def _watched(self, limits: AttemptTimeout) -> T:
-        """The attempt, with the client's hooks told as it goes out and as it ends."""
-        hooks, operation = self.transport.hooks, self.request.operation
-        if hooks.watches("on_request_sent"):
-            hooks.emit("on_request_sent", RequestSent(self.call_id, operation, self.count))
-        received = hooks.watches("on_response_received")
-        started, status = time.perf_counter(), None
-        try:
-            response = await self._send(limits)
+            try:
+                response = await transport.backend.send(request.method, self.url, self.body, timeouts)
+            except Exception as unanswered:
+                typed = self._unanswered(unanswered, timeouts)
+                if typed is unanswered:
+                    raise
+                raise typed  # noqa: B904  (its __cause__ is the underlying failure, set by _unanswered)
             status = self.last_status = response.status
-            result = read_answer(self.request, response, now=time.time())
+            if debug:
+                elapsed_ms = (time.perf_counter() - started) * 1000
+                logger.debug("response %s %s -> %d in %.1f ms", request.method, request.path, status, elapsed_ms)
+            result = read_answer(request, response, now=time.time())
         except BaseException as error:  # a typed error, or the attempt cancelled while out
-            if received:
-                hooks.emit("on_response_received", ResponseReceived(
-                    self.call_id, operation, self.count, status, type(error).__name__, time.perf_counter() - started
+            failure: BaseException = error
+            if isinstance(error, RateLimitError):  # a throttle pauses the gates now, whether or not the call retries
+                failure = await share_rate_limit(self.gates, transport.policy, error) or error
+            if hooks.response_received:
+                hooks.emit(hooks.response_received, ResponseReceived(
+                    self.call_id, request.operation, self.count, status, type(failure).__name__,
+                    time.perf_counter() - started,
                 ))  # fmt: skip
-            raise
-        if received:
-            hooks.emit("on_response_received", ResponseReceived(
-                self.call_id, operation, self.count, status, None, time.perf_counter() - started
+            if failure is error:
+                raise
+            raise failure from error
+        if hooks.response_received:
+            hooks.emit(hooks.response_received, ResponseReceived(
+                self.call_id, request.operation, self.count, status, None, time.perf_counter() - started
             ))  # fmt: skip
         return result
 
-    async def _send(self, limits: AttemptTimeout) -> RawResponse:
-        request, transport = self.request, self.transport
-        debug = logger.isEnabledFor(logging.DEBUG)
-        if debug:
-            logger.debug("request %s %s%s", request.method, transport.host, request.path)
-            started = time.perf_counter()
-        try:
-            response = await transport._backend_now().send(
-                request, transport.base_url + request.path, self.content, limits
-            )
-        except TransportError as error:
-            if limits is not self.timeout and error.reason in _TIMEOUTS:
-                raise self.out_of_time(error) from error  # the deadline, not the timeout, cut this attempt short
-            raise
-        except InfobipError:
-            raise
-        except Exception as error:  # a failure nobody classified: the request may have gone out
-            raise transport_error(False, "transport_error", request, transport.host, error) from error
-        if debug:
-            elapsed_ms = (time.perf_counter() - started) * 1000
-            logger.debug("response %s %s -> %d in %.1f ms", request.method, request.path, response.status, elapsed_ms)
-        return response
+    def _unanswered(self, failure: Exception, timeouts: Timeouts) -> Exception:
+        """The typed error for a send that raised ``failure`` (a backend's ``NoAnswer``, or anything else)."""
+        if isinstance(failure, InfobipError):
+            return failure
+        cause: BaseException | None = failure
+        if isinstance(failure, NoAnswer):
+            cause = failure.__cause__
+        else:  # a failure nobody classified: the request may have gone out
+            failure = NoAnswer(False, "transport_error", failure)
+        request = self.request
+        error = transport_error(failure, request.method, request.path, self.transport.host)
+        error.__cause__ = cause
+        if timeouts is not self.timeouts and failure.reason in _TIMEOUT_REASONS:
+            deadline = self.out_of_time(error)  # the deadline, not the timeout, cut this attempt short
+            deadline.__cause__ = error
+            return deadline
+        return error
 
 
 class _Retries(Generic[T]):
@@ -367,8 +359,8 @@ class _Retries(Generic[T]):
     async def _sleep(self, seconds: float) -> None:
         throttled = isinstance(self.failure, RateLimitError) and not isinstance(self.failure, QuotaExceededError)
         if self.attempt.gates and throttled:
-            # The 429 already paused the gates (``_Attempt._rate_limited``); a backoff longer than that pause
-            # extends it, and the next attempt waits it out at the gate, with every other caller.
+            # The 429 already paused the gates (``share_rate_limit``, as the attempt ended); a longer backoff extends
+            # the pause, and the next attempt waits it out at the gate, with every other caller.
             for gate in self.attempt.gates:
                 await gate.pause(seconds)
             return
@@ -376,8 +368,9 @@ class _Retries(Generic[T]):
 
     def _log(self, state: tenacity.RetryCallState) -> None:
         request: ApiRequest[Any] = self.attempt.request
-        if self.attempt.transport.hooks.watches("on_retry_scheduled"):
-            self.attempt.transport.hooks.emit("on_retry_scheduled", RetryScheduled(
+        hooks = self.attempt.transport.hooks
+        if hooks.retry_scheduled:
+            hooks.emit(hooks.retry_scheduled, RetryScheduled(
                 self.attempt.call_id, request.operation, state.attempt_number, self.decision.wait, self.decision.reason
             ))  # fmt: skip
         logger.warning(

@@ -28,9 +28,11 @@ from infobip_2fa_async import (
     ServerError,
     TwoFactorClient,
 )
+from infobip_2fa_async._backends import plain_timeouts
 from infobip_2fa_async._backends._aiohttp import classify_aiohttp_error, client_timeout
+from infobip_2fa_async._backends._httpx import Progress, classify_httpx_error
 from infobip_2fa_async._options import attempt_timeout
-from infobip_2fa_async._request import ApiRequest
+from infobip_2fa_async._retry import NOT_SENT_REASONS
 from infobip_2fa_async.sandbox import Fault, Sandbox
 
 from .conftest import SENT_JSON, RecordingSleep
@@ -155,35 +157,56 @@ async def test_a_refused_connection_is_not_sent_and_retried(backend: str) -> Non
     assert sleep.waits == [0.5, 1.0, 2.0]
 
 
-@pytest.mark.parametrize("backend", sorted(BACKENDS))
-async def test_headers_on_the_wire(backend: str) -> None:
-    heads: list[bytes] = []
+class Wire:
+    """A server on a real socket that records each request's head and answers 200 with ``body``."""
 
-    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+        self.heads: list[list[str]] = []
+
+    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         head = await reader.readuntil(b"\r\n\r\n")
-        length = int(
-            next(line for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")).split(b":")[1]
-        )
+        lines = head.decode().split("\r\n")
+        length = next((int(line.split(":")[1]) for line in lines if line.lower().startswith("content-length")), 0)
         await reader.readexactly(length)
-        heads.append(head)
-        body = b'{"pinId": "P"}'
-        writer.write(
-            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
-        )
+        self.heads.append([line for line in lines if line])
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
+                     % (len(self.body), self.body))  # fmt: skip
         await writer.drain()
         writer.close()
 
-    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    def headers(self, index: int = 0) -> dict[str, str]:
+        return {name.lower(): value for name, value in (line.split(": ", 1) for line in self.heads[index][1:])}
+
+
+@pytest.mark.parametrize("backend", sorted(BACKENDS))
+async def test_headers_on_the_wire(backend: str) -> None:
+    wire = Wire(b'{"pinId": "P"}')
+    server = await asyncio.start_server(wire.serve, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     async with server, TwoFactorClient("wire-key", f"http://127.0.0.1:{port}", **BACKENDS[backend]()) as client:
         await client.send_pin(application_id="A", message_id="M", to=PHONE, nc_needed=False)
-    lines = heads[0].decode().split("\r\n")
-    assert lines[0] == "POST /2fa/2/pin?ncNeeded=false HTTP/1.1"
-    headers = {line.split(": ", 1)[0].lower(): line.split(": ", 1)[1] for line in lines[1:] if line}
+    assert wire.heads[0][0] == "POST /2fa/2/pin?ncNeeded=false HTTP/1.1"
+    headers = wire.headers()
     assert headers["authorization"] == "App wire-key"
     assert headers["content-type"] == "application/json"
     assert headers["accept"] == "application/json"
     assert headers["user-agent"].startswith("infobip-2fa-async/")
+
+
+async def test_both_backends_send_the_same_query_and_headers() -> None:
+    """The query is encoded once, above the backends: each puts the very same request line on the wire."""
+    wire = Wire(b'{"verifications": []}')
+    server = await asyncio.start_server(wire.serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    async with server:
+        for backend in sorted(BACKENDS):
+            async with TwoFactorClient("wire-key", f"http://127.0.0.1:{port}", **BACKENDS[backend]()) as client:
+                await client.verification_status("APP1", msisdn="+41 79 302 67 27", verified=True, sent=False)
+    expected = "GET /2fa/2/applications/APP1/verifications?msisdn=41793026727&verified=true&sent=false HTTP/1.1"
+    assert [head[0] for head in wire.heads] == [expected, expected]
+    shared = {"authorization", "accept", "content-type", "user-agent", "accept-encoding"}
+    assert {name: wire.headers(0)[name] for name in shared} == {name: wire.headers(1)[name] for name in shared}
 
 
 async def test_a_default_client_is_mockable_with_respx_and_real_again_after() -> None:
@@ -200,6 +223,32 @@ async def test_a_default_client_is_mockable_with_respx_and_real_again_after() ->
         assert app.name == "After respx"
 
 
+async def test_respx_in_its_httpx_mode_sees_a_default_clients_requests_too() -> None:
+    """``respx.mock(using="httpx")`` patches httpx's client rather than httpcore: the client notices that as well."""
+    async with TwoFactorClient("k") as client:
+        with respx.mock(using="httpx", base_url="https://api.infobip.com") as router:
+            route = router.post("/2fa/2/pin").respond(json=SENT_JSON)
+            sent = await client.send_pin(application_id="A", message_id="M", to=PHONE)
+    assert route.called
+    assert sent.pin_id == SENT_JSON["pinId"]
+
+
+async def test_without_respx_installed_a_default_client_checks_nothing_per_attempt(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Whether to look for respx is decided once per client: where it cannot be imported, the client sends through
+    aiohttp with nothing around it."""
+    from infobip_2fa_async._backends import _choose
+    from infobip_2fa_async._backends._aiohttp import AiohttpBackend
+    from infobip_2fa_async._backends._respx import WhileRespxMocks
+
+    async with TwoFactorClient("k") as watching:
+        assert isinstance(watching._transport.backend, WhileRespxMocks)  # respx is installed here
+    monkeypatch.setattr(_choose, "respx_installed", lambda: False)
+    async with TwoFactorClient("k") as plain:
+        assert type(plain._transport.backend) is AiohttpBackend
+
+
 async def test_a_closed_default_client_refuses_calls() -> None:
     client = TwoFactorClient("k", "http://127.0.0.1:9")
     await client.aclose()
@@ -209,13 +258,17 @@ async def test_a_closed_default_client_refuses_calls() -> None:
 
 def test_httpx_timeouts_map_onto_aiohttp_phases() -> None:
     """The largest phase bounds the attempt as a whole (``total``); aiohttp's connect covers the pool wait too."""
-    default = client_timeout(attempt_timeout(DEFAULT_TIMEOUT))
+
+    def aiohttp_terms(timeout: object) -> aiohttp.ClientTimeout:
+        return client_timeout(plain_timeouts(attempt_timeout(timeout)))
+
+    default = aiohttp_terms(DEFAULT_TIMEOUT)
     assert (default.total, default.connect, default.sock_connect, default.sock_read) == (30.0, 15.0, 5.0, None)
-    flat = client_timeout(attempt_timeout(2.5))
+    flat = aiohttp_terms(2.5)
     assert (flat.total, flat.connect, flat.sock_connect, flat.sock_read) == (2.5, 5.0, 2.5, None)
-    short_read = client_timeout(attempt_timeout(httpx.Timeout(10.0, read=1.0)))
+    short_read = aiohttp_terms(httpx.Timeout(10.0, read=1.0))
     assert (short_read.total, short_read.sock_read) == (10.0, 1.0)
-    assert client_timeout(attempt_timeout(None)).total is None
+    assert aiohttp_terms(None).total is None
 
 
 @pytest.mark.parametrize(
@@ -238,12 +291,49 @@ def test_httpx_timeouts_map_onto_aiohttp_phases() -> None:
     ],
 )
 def test_aiohttp_failures_are_classified(error: BaseException, maybe_sent: bool, reason: str) -> None:
-    classified = classify_aiohttp_error(error, ApiRequest("POST", "/2fa/2/pin", dict), "api.infobip.com")
-    assert (classified.maybe_sent, classified.reason) == (maybe_sent, reason)
+    classified = classify_aiohttp_error(error)
+    assert (not classified.not_sent, classified.reason) == (maybe_sent, reason)
+    assert classified.reason in NOT_SENT_REASONS or maybe_sent
 
 
-def test_a_client_used_from_a_second_event_loop_says_so() -> None:
-    """aiohttp's pool belongs to one loop: a clear ConfigurationError instead of aiohttp's RuntimeError."""
+def _progress(*events: str) -> Progress:
+    progress = Progress()
+    for event in events:
+        asyncio.run(progress(event, {}))
+    return progress
+
+
+@pytest.mark.parametrize(
+    ("error", "progress", "maybe_sent", "reason"),
+    [
+        (httpx.ConnectTimeout("slow connect"), _progress(), False, "connect_timeout"),
+        (httpx.PoolTimeout("no free connection"), _progress(), False, "pool_timeout"),
+        (httpx.ProxyError("407 Proxy Authentication Required"), _progress(), False, "proxy_error"),
+        (httpx.ConnectError("refused"), _progress(), False, "connect_error"),
+        (httpx.UnsupportedProtocol("ftp://"), _progress(), False, "protocol_error"),
+        (httpx.LocalProtocolError("bad header"), _progress("http11.send_request_headers.started"), False,
+         "protocol_error"),
+        (httpx.LocalProtocolError("too much body"), _progress("http11.send_request_headers.started",
+                                                              "http11.send_request_headers.complete"), True,
+         "protocol_error"),
+        (httpx.ReadTimeout("slow read"), _progress(), True, "read_timeout"),
+        (httpx.WriteTimeout("slow write"), _progress(), True, "write_timeout"),
+        (httpx.RemoteProtocolError("garbage"), _progress(), True, "connection_dropped"),
+        (httpx.ReadError("reset"), _progress(), True, "connection_dropped"),
+        (httpx.DecodingError("?"), _progress(), True, "transport_error"),
+    ],
+)  # fmt: skip
+def test_httpx_failures_are_classified(error: Exception, progress: Progress, maybe_sent: bool, reason: str) -> None:
+    """A request httpx refused to write never left, unless its head was out already: then it may have been read."""
+    classified = classify_httpx_error(error, progress)
+    assert (not classified.not_sent, classified.reason) == (maybe_sent, reason)
+    assert classified.reason in NOT_SENT_REASONS or maybe_sent
+
+
+@pytest.mark.parametrize("backend", sorted(BACKENDS))
+def test_a_client_used_from_a_second_event_loop_says_so(backend: str) -> None:
+    """Either backend's pool belongs to one loop: a clear ConfigurationError instead of aiohttp's RuntimeError or a
+    hang in httpx's pool, and nothing sent."""
     sandbox = Sandbox()
 
     async def serve_and_send(client: TwoFactorClient) -> None:
@@ -254,11 +344,12 @@ def test_a_client_used_from_a_second_event_loop_says_so() -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    client = TwoFactorClient("sandbox-key", f"http://127.0.0.1:{port}")
+    client = TwoFactorClient("sandbox-key", f"http://127.0.0.1:{port}", **BACKENDS[backend]())
     asyncio.run(serve_and_send(client))
-    with pytest.raises(ConfigurationError, match="one client per event loop"):
+    with pytest.raises(ConfigurationError, match="one client per event loop") as refused:
         asyncio.run(serve_and_send(client))
-    # The abandoned client's pool died with the first loop, unclosed; aiohttp says so when it is collected.
-    del client
+    assert refused.value.maybe_sent is False
+    # The abandoned client's pool died with the first loop, unclosed; Python says so when it is collected.
+    del client, refused  # (the error's traceback holds the client too)
     with pytest.warns(ResourceWarning):
         gc.collect()

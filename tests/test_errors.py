@@ -16,6 +16,7 @@ from infobip_2fa_async import (
     NotFoundError,
     PermissionDeniedError,
     PinSent,
+    QuotaExceededError,
     RateLimitError,
     ResponseDecodeError,
     ServerError,
@@ -194,6 +195,23 @@ async def test_a_request_that_expects_no_answer_returns_none_on_204() -> None:
         assert answer is None
         with pytest.raises(ResponseDecodeError):  # without the flag, an empty body is no model
             await client._transport.call(ApiRequest("GET", "/2fa/2/x", PinSent))
+
+
+def test_a_quota_error_keeps_every_detail_of_the_429_it_was_made_from() -> None:
+    details = {
+        "message_id": "TOO_MANY_REQUESTS", "text": "Daily limit reached", "validation_errors": {"to": ["capped"]},
+        "body": '{"requestError": {}}', "headers": {"x-request-id": "req-1", "retry-after": "86400"},
+        "method": "POST", "path": "/2fa/2/pin",
+    }  # fmt: skip
+    throttle = RateLimitError(429, retry_after=86400.0, **details)  # type: ignore[arg-type]
+    quota = QuotaExceededError.of(throttle, now=1_000_000.0)
+    assert {name: getattr(quota, name) for name in details} == details
+    assert (quota.status_code, quota.retry_after, quota.request_id) == (429, 86400.0, "req-1")
+    assert quota.resets_at.timestamp() == 1_000_000.0 + 86400
+    assert quota.__cause__ is throttle
+    assert str(quota).startswith(str(throttle))
+    with pytest.raises(TypeError):
+        RateLimitError(429, retry_after=1.0, request="not an ApiError argument")  # type: ignore[arg-type]
 
 
 def test_the_hierarchy_in_the_docs_is_the_one_in_the_code() -> None:

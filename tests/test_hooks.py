@@ -14,6 +14,7 @@ from infobip_2fa_async import (
     CallStarted,
     ConfigurationError,
     Hook,
+    QuotaExceededError,
     RequestNotSentError,
     RequestSent,
     ResponseReceived,
@@ -131,3 +132,31 @@ async def test_only_overridden_methods_are_called_and_a_failing_hook_breaks_noth
 def test_only_hooks_are_accepted() -> None:
     with pytest.raises(ConfigurationError, match="Hook"):
         TwoFactorClient(API_KEY, hooks=[print])  # type: ignore[list-item]
+
+
+async def test_a_client_without_hooks_builds_no_event(
+    mock_api: respx.MockRouter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nobody watches, so nothing is built: a call that is retried, fails over and succeeds touches no event class."""
+    from infobip_2fa_async import _transport
+
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("an event was built for nobody")
+
+    for name in ("CallStarted", "RequestSent", "ResponseReceived", "RetryScheduled", "CallFinished"):
+        monkeypatch.setattr(_transport, name, never)
+    limited = httpx.Response(429, json=legacy_error("TOO_MANY_REQUESTS", "x"))
+    mock_api.post("/2fa/2/pin").mock(side_effect=[limited, httpx.Response(200, json=SENT_JSON)])
+    async with TwoFactorClient(API_KEY, hooks=[Hook()], sleep=RecordingSleep()) as client:  # a hook watching nothing
+        assert (await client.send_pin(application_id="A", message_id="M", to=PHONE)).pin_id
+
+
+async def test_a_quota_429_is_a_quota_error_for_the_attempt_and_the_call(mock_api: respx.MockRouter) -> None:
+    mock_api.post("/2fa/2/pin").respond(429, headers={"Retry-After": "86400"}, json=legacy_error("QUOTA", "x"))
+    recorder = Recorder()
+    async with _client(recorder) as client:
+        with pytest.raises(QuotaExceededError):
+            await client.send_pin(application_id="A", message_id="M", to=PHONE)
+    received, finished = recorder.events[-2:]
+    assert (received.status, received.error_type) == (429, "QuotaExceededError")
+    assert (finished.outcome, finished.error_type, finished.maybe_sent) == ("error", "QuotaExceededError", False)

@@ -16,6 +16,7 @@ from infobip_2fa_async import (
     ServerError,
 )
 from infobip_2fa_async._protocol import parse_retry_after
+from infobip_2fa_async._retry import NOT_SENT_REASONS, RETRIED_NOT_SENT_REASONS
 from infobip_2fa_async.retry import backoff, decide
 
 POLICY = RetryPolicy()
@@ -61,9 +62,23 @@ def test_failures_before_sending_are_retried_even_for_sends(reason: str) -> None
     assert decide(POLICY, error=error, attempt=1, idempotent=False, draw=1.0).retry
 
 
-def test_a_protocol_error_on_our_side_is_not_retried() -> None:
-    error = RequestNotSentError("x", reason="protocol_error")
-    assert not decide(POLICY, error=error, attempt=1, idempotent=False, draw=1.0).retry
+@pytest.mark.parametrize("reason", ["tls_error", "proxy_error", "protocol_error"])
+def test_failures_before_sending_that_would_fail_again_are_not_retried(reason: str) -> None:
+    """A certificate that fails, a proxy that refuses the tunnel, a request that cannot be written: never sent, and
+    the next try would fail the same way."""
+    error = RequestNotSentError("x", reason=reason)
+    assert error.maybe_sent is False
+    decision = decide(POLICY, error=error, attempt=1, idempotent=True, draw=1.0)
+    assert not decision.retry
+    assert decision.reason == f"{reason} is not transient"
+
+
+def test_the_never_sent_reasons_are_those_the_errors_document() -> None:
+    from infobip_2fa_async import TransportError
+
+    documented = (TransportError.__doc__ or "").split("(never sent)")[0]
+    assert {reason for reason in NOT_SENT_REASONS if f"``{reason}``" in documented} == NOT_SENT_REASONS
+    assert RETRIED_NOT_SENT_REASONS < NOT_SENT_REASONS
 
 
 @pytest.mark.parametrize(

@@ -15,15 +15,16 @@ import ssl
 from typing import Any
 
 import aiohttp
-import httpx
 from yarl import URL
 
-from .._exceptions import ConfigurationError, TransportError
-from .._options import AttemptTimeout
-from .._request import ApiRequest
-from . import BodyReader, RawResponse, transport_error
+from ._base import RawResponse, Timeouts
+from ._body import BodyReader
+from ._errors import NoAnswer, other_event_loop
 
 __all__ = ["AiohttpBackend", "classify_aiohttp_error", "client_timeout"]
+
+#: How long a resolved host name is reused before it is looked up again, in seconds.
+DNS_CACHE_SECONDS = 300
 
 # Checked in this order: the first matching class decides. (not sent?, reason)
 _CLASSES: tuple[tuple[type[BaseException], bool, str], ...] = (
@@ -32,58 +33,67 @@ _CLASSES: tuple[tuple[type[BaseException], bool, str], ...] = (
     (aiohttp.ClientConnectorSSLError, True, "tls_error"),
     (aiohttp.ClientHttpProxyError, True, "proxy_error"),  # the proxy refused to open a tunnel (e.g. 407)
     (aiohttp.ClientConnectorError, True, "connect_error"),
-    (aiohttp.InvalidURL, True, "protocol_error"),
+    (aiohttp.InvalidURL, True, "protocol_error"),  # refused before connecting
     (aiohttp.SocketTimeoutError, False, "read_timeout"),
     (asyncio.TimeoutError, False, "read_timeout"),
     (aiohttp.ServerDisconnectedError, False, "connection_dropped"),
     (aiohttp.ClientOSError, False, "connection_dropped"),
     (aiohttp.ClientPayloadError, False, "connection_dropped"),
-    (aiohttp.ClientResponseError, False, "protocol_error"),  # an answer aiohttp could not parse
+    (aiohttp.ClientResponseError, False, "protocol_error"),  # an answer aiohttp could not parse: the request went out
 )
 
 
-def classify_aiohttp_error(error: BaseException, request: ApiRequest[Any], host: str) -> TransportError:
-    """Classify an aiohttp failure as never sent or maybe sent."""
+def classify_aiohttp_error(error: BaseException) -> NoAnswer:
+    """An aiohttp failure as never sent or maybe sent, and why."""
     for kind, not_sent, reason in _CLASSES:
         if isinstance(error, kind):
-            return transport_error(not_sent, reason, request, host, error)
-    return transport_error(False, "transport_error", request, host, error)
+            return NoAnswer(not_sent, reason, error)
+    return NoAnswer(False, "transport_error", error)
 
 
-def client_timeout(timeout: AttemptTimeout) -> aiohttp.ClientTimeout:
-    """An attempt's limits in aiohttp's terms.
+def client_timeout(timeouts: Timeouts) -> aiohttp.ClientTimeout:
+    """An attempt's bounds in aiohttp's terms.
 
     ``total`` bounds the attempt as a whole: connecting, sending, waiting and reading the whole body (aiohttp's
     body reads run under the same timer). aiohttp's ``connect`` also covers waiting for a pooled connection, so it
     gets pool + connect; a read phase as long as the total adds nothing and is left out (one timer fewer).
     aiohttp has no write timeout: the total covers writing too.
     """
-    phases, total = timeout.phases, timeout.total
-    acquire = None if phases.pool is None or phases.connect is None else phases.pool + phases.connect
-    read = phases.read if phases.read is not None and (total is None or phases.read < total) else None
-    return aiohttp.ClientTimeout(total=total, connect=acquire, sock_connect=phases.connect, sock_read=read)
+    total, pool, connect, read = timeouts.total, timeouts.pool, timeouts.connect, timeouts.read
+    acquire = None if pool is None or connect is None else pool + connect
+    read = read if read is not None and (total is None or read < total) else None
+    return aiohttp.ClientTimeout(total=total, connect=acquire, sock_connect=connect, sock_read=read)
 
 
 class AiohttpBackend:
-    """One aiohttp ClientSession, opened on the first request (inside the event loop) and reused."""
+    """One aiohttp ClientSession, opened on the first request (inside the event loop) and reused.
+
+    Args:
+        headers: Sent with every request.
+        timeouts: The client's default bounds (the session's; an attempt with other bounds passes its own).
+        max_connections: The pool's size (0: no bound).
+        keepalive_expiry: Seconds an idle connection is kept.
+        max_response_bytes: The body cap.
+        ssl_context: The TLS context of every connection.
+        proxy: The proxy every request goes through, if any.
+    """
 
     def __init__(
         self,
         *,
         headers: dict[str, str],
-        timeout: AttemptTimeout,
-        limits: httpx.Limits,
-        host: str,
+        timeouts: Timeouts,
+        max_connections: int,
+        keepalive_expiry: float | None,
         max_response_bytes: int,
         ssl_context: ssl.SSLContext,
         proxy: str | None,
     ) -> None:
         self._headers = headers
-        self._default_timeout = timeout
-        self._client_timeout = client_timeout(timeout)
-        self._limits = limits
-        self._host = host
-        self._max_bytes = max_response_bytes
+        self._timeouts = timeouts
+        self._max_connections = max_connections
+        self._keepalive_expiry = keepalive_expiry
+        self._cap = max_response_bytes
         self._ssl = ssl_context
         self._proxy = proxy
         self._session: aiohttp.ClientSession | None = None
@@ -98,53 +108,41 @@ class AiohttpBackend:
     def _open(self) -> aiohttp.ClientSession:
         self._loop = asyncio.get_running_loop()
         connector = aiohttp.TCPConnector(
-            limit=self._limits.max_connections or 0,
-            keepalive_timeout=self._limits.keepalive_expiry,
-            ttl_dns_cache=300,
+            limit=self._max_connections,
+            keepalive_timeout=self._keepalive_expiry,
+            ttl_dns_cache=DNS_CACHE_SECONDS,
             ssl=self._ssl,
         )
         self._session = aiohttp.ClientSession(
             headers=self._headers,
             connector=connector,
-            timeout=self._client_timeout,
+            timeout=client_timeout(self._timeouts),
             skip_auto_headers=("User-Agent",),
             auto_decompress=False,
             trust_env=False,
         )
         return self._session
 
-    async def send(
-        self, request: ApiRequest[Any], url: str, content: bytes | None, timeout: AttemptTimeout
-    ) -> RawResponse:
+    async def send(self, method: str, url: str, body: bytes | None, timeouts: Timeouts) -> RawResponse:
         """One request through aiohttp; the body is read (up to the cap) before the connection goes back."""
         session = self._session or self._open()
         if asyncio.get_running_loop() is not self._loop:
-            raise ConfigurationError(
-                "this TwoFactorClient's connections belong to the event loop it first sent from; "
-                "create one client per event loop (for example in your app's startup, or in a test fixture)"
-            )
+            raise other_event_loop()
         kwargs: dict[str, Any] = {}
-        if timeout is not self._default_timeout:
-            kwargs["timeout"] = client_timeout(timeout)
+        if timeouts is not self._timeouts and timeouts != self._timeouts:
+            kwargs["timeout"] = client_timeout(timeouts)
         if self._proxy is not None:
             kwargs["proxy"] = self._proxy
         try:
             async with session.request(
-                request.method,
-                URL(url, encoded=True),
-                params=request.query,
-                data=content,
-                allow_redirects=False,
-                **kwargs,
+                method, URL(url, encoded=True), data=body, allow_redirects=False, **kwargs
             ) as response:
                 encoding = response.headers.get("Content-Encoding")
                 length = response.content_length
-                if encoding is None and length is not None and length <= self._max_bytes:
+                if encoding is None and length is not None and length <= self._cap:  # the usual answer: one read
                     return RawResponse(response.status, response.headers, await response.read())
-                reader = BodyReader(encoding, self._max_bytes)
-                if length is not None and encoding is None:  # announced past the cap: not a byte of it is read
-                    reader.problem = reader.too_large()
-                else:
+                reader = BodyReader(encoding, self._cap, length)
+                if reader.problem is None:
                     async for chunk in response.content.iter_any():
                         if not reader.feed(chunk):
                             break
@@ -153,7 +151,7 @@ class AiohttpBackend:
                     response.close()  # the rest stays unread: the connection cannot be reused
                 return RawResponse(response.status, response.headers, body, problem)
         except (aiohttp.ClientError, asyncio.TimeoutError) as error:
-            raise classify_aiohttp_error(error, request, self._host) from error
+            raise classify_aiohttp_error(error) from error
 
     async def aclose(self) -> None:
         """Close the session and its connections."""

@@ -2,7 +2,7 @@
 
 Whatever the client was built with, these requests never follow a redirect, and their bodies are read raw and
 decoded by ``BodyReader`` with the cap. The attempt as a whole is bounded by a timer around it; httpx's trace
-extension tells whether the request had started to go out when the timer fired.
+extension tells whether the request had started to go out when the timer fired, or when httpx refused to write it.
 """
 
 from __future__ import annotations
@@ -13,21 +13,23 @@ from typing import Any
 
 import httpx
 
-from .._exceptions import TransportError
-from .._options import AttemptTimeout
-from .._request import ApiRequest
-from . import BodyReader, RawResponse, time_limit, transport_error
+from ._base import RawResponse, Timeouts
+from ._body import BodyReader, announced_length
+from ._compat import time_limit
+from ._errors import NoAnswer, other_event_loop
 
-__all__ = ["HttpxBackend", "classify_httpx_error"]
+__all__ = ["HttpxBackend", "Progress", "classify_httpx_error"]
+
+#: How deep a chain of causes is searched for the TLS failure beneath an httpx ConnectError.
+_CAUSE_DEPTH = 10
 
 # httpx failures that prove the request never reached the server, by reason.
 _NOT_SENT: tuple[tuple[type[Exception], str], ...] = (
     (httpx.ConnectTimeout, "connect_timeout"),
     (httpx.PoolTimeout, "pool_timeout"),
-    (httpx.ProxyError, "proxy_error"),
+    (httpx.ProxyError, "proxy_error"),  # the proxy refused to open a tunnel
     (httpx.ConnectError, "connect_error"),
-    (httpx.UnsupportedProtocol, "protocol_error"),
-    (httpx.LocalProtocolError, "protocol_error"),
+    (httpx.UnsupportedProtocol, "protocol_error"),  # refused before connecting
 )
 # Failures after which the server may have acted on the request.
 _MAYBE_SENT: tuple[tuple[type[Exception], str], ...] = (
@@ -39,10 +41,28 @@ _MAYBE_SENT: tuple[tuple[type[Exception], str], ...] = (
 )
 
 
+class Progress:
+    """httpx's trace callback for one attempt: whether the request's head had started to go out, and whether all of
+    it had."""
+
+    __slots__ = ("head_written", "sending", "traced")
+
+    def __init__(self) -> None:
+        self.traced = False
+        self.sending = False
+        self.head_written = False
+
+    async def __call__(self, event: str, info: dict[str, Any]) -> None:
+        self.traced = True
+        if "send_request_headers" in event:
+            self.sending = True
+            self.head_written = self.head_written or event.endswith(".complete")
+
+
 def _is_certificate_failure(error: BaseException) -> bool:
     """Whether a TLS handshake failed underneath (httpcore reports it as a ConnectError)."""
     seen: BaseException | None = error
-    for _ in range(10):
+    for _ in range(_CAUSE_DEPTH):
         if seen is None:
             return False
         if isinstance(seen, ssl.SSLError):
@@ -51,87 +71,94 @@ def _is_certificate_failure(error: BaseException) -> bool:
     return False
 
 
-def classify_httpx_error(error: Exception, request: ApiRequest[Any], host: str) -> TransportError:
-    """Classify an httpx failure as never sent or maybe sent."""
+def classify_httpx_error(error: Exception, progress: Progress) -> NoAnswer:
+    """An httpx failure as never sent or maybe sent, and why.
+
+    A request httpx refused to write (``LocalProtocolError``) never left unless its head was already out: then the
+    server may have read the request and acted on it.
+    """
     if isinstance(error, httpx.ConnectError) and _is_certificate_failure(error):
-        return transport_error(True, "tls_error", request, host, error)
+        return NoAnswer(True, "tls_error", error)
+    if isinstance(error, httpx.LocalProtocolError):
+        return NoAnswer(not progress.head_written, "protocol_error", error)
     for kind, reason in _NOT_SENT:
         if isinstance(error, kind):
-            return transport_error(True, reason, request, host, error)
+            return NoAnswer(True, reason, error)
     reason = next((reason for kind, reason in _MAYBE_SENT if isinstance(error, kind)), "transport_error")
-    return transport_error(False, reason, request, host, error)
-
-
-class _Progress:
-    """httpx's trace callback: records whether the request's headers had started to go out."""
-
-    __slots__ = ("sending", "traced")
-
-    def __init__(self) -> None:
-        self.traced = False
-        self.sending = False
-
-    async def __call__(self, event: str, info: dict[str, Any]) -> None:
-        self.traced = True
-        if "send_request_headers" in event:
-            self.sending = True
+    return NoAnswer(False, reason, error)
 
 
 class HttpxBackend:
     """Sends through an httpx.AsyncClient; ``headers`` go with each request when the client is a caller's."""
 
     def __init__(self, http_client: httpx.AsyncClient, *, owned: bool, headers: dict[str, str] | None,
-                 host: str, max_response_bytes: int) -> None:  # fmt: skip
+                 max_response_bytes: int) -> None:  # fmt: skip
         self.http_client = http_client
         self.owned = owned
         self._headers = headers
-        self._host = host
-        self._max_bytes = max_response_bytes
+        self._cap = max_response_bytes
+        self._phases_of: Timeouts | None = None  # the bounds ``_phases`` was last asked for
+        self._phases_key: tuple[float | None, ...] = ()  # the phases ``_phases`` was made of
+        self._phases = httpx.Timeout(None)
+        self._loop: asyncio.AbstractEventLoop | None = None  # the loop of the first request
 
     @property
     def is_closed(self) -> bool:
         """Whether the httpx client is closed."""
         return self.http_client.is_closed
 
-    async def send(
-        self, request: ApiRequest[Any], url: str, content: bytes | None, timeout: AttemptTimeout
-    ) -> RawResponse:
+    def _httpx_timeout(self, timeouts: Timeouts) -> httpx.Timeout:
+        """The phases in httpx's terms, made again only when they differ from the last attempt's (usually the very
+        same bounds, the client's; a deadline cuts the total, not the phases)."""
+        if timeouts is not self._phases_of:
+            key = timeouts[:4]
+            if key != self._phases_key:
+                self._phases = httpx.Timeout(connect=timeouts.connect, read=timeouts.read, write=timeouts.write,
+                                             pool=timeouts.pool)  # fmt: skip
+                self._phases_key = key
+            self._phases_of = timeouts
+        return self._phases
+
+    async def send(self, method: str, url: str, body: bytes | None, timeouts: Timeouts) -> RawResponse:
         """One request through httpx, within the attempt's total."""
-        progress = _Progress()
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:
+            if self._loop is not None:
+                raise other_event_loop()
+            self._loop = loop
+        progress = Progress()
         built = self.http_client.build_request(
-            request.method,
+            method,
             url,
-            params=request.query,
-            content=content,
+            content=body,
             headers=self._headers,
-            timeout=timeout.phases,
+            timeout=self._httpx_timeout(timeouts),
             extensions={"trace": progress},
         )
+        total = timeouts.total
         try:
-            async with time_limit(timeout.total):
+            async with time_limit(total):
                 return await self._exchange(built)
         except asyncio.TimeoutError as error:
             # Our own timer for the whole attempt: not sent only if httpx's trace shows it never started sending.
             not_sent = progress.traced and not progress.sending
-            reason = "connect_timeout" if not_sent else "read_timeout"
-            detail = f"the attempt took longer than its timeout of {timeout.total:g} s"
-            raise transport_error(not_sent, reason, request, self._host, detail) from error
+            detail = f"the attempt took longer than its timeout of {total:g} s"
+            raise NoAnswer(not_sent, "connect_timeout" if not_sent else "read_timeout", detail) from error
         except httpx.HTTPError as error:
-            raise classify_httpx_error(error, request, self._host) from error
+            raise classify_httpx_error(error, progress) from error
 
     async def _exchange(self, built: httpx.Request) -> RawResponse:
         response = await self.http_client.send(built, stream=True, follow_redirects=False)
         try:
             if response.is_stream_consumed:  # a mock (respx) that read, and decoded, the body already
-                reader = BodyReader(None, self._max_bytes)
+                reader = BodyReader(None, self._cap)
                 reader.feed(response.content)
                 body, problem = reader.result()
                 return RawResponse(response.status_code, response.headers, body, problem)
-            reader = BodyReader(response.headers.get("content-encoding"), self._max_bytes)
-            length = response.headers.get("content-length")
-            announced = int(length) if length is not None and length.isdigit() else None
-            if announced is not None and announced > self._max_bytes and not response.headers.get("content-encoding"):
-                reader.problem = reader.too_large()  # announced past the cap: not a byte of it is read
+            headers = response.headers
+            reader = BodyReader(
+                headers.get("content-encoding"), self._cap, announced_length(headers.get("content-length"))
+            )
             if reader.problem is None:
                 async for chunk in response.aiter_raw():
                     if not reader.feed(chunk):
