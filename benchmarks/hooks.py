@@ -6,8 +6,8 @@ watches nothing, with a hook that does nothing on every event, and with OpenTele
 
 Each variant is measured two ways: CPU microseconds per call in the same process, interleaved round by round
 (median, and the ratio to "no hooks"); and, when valgrind is installed, instructions per call counted by callgrind
-(the difference between a 3,000- and a 1,000-call run of each variant in a fresh process), which the machine's
-noise does not move. Results go to ``results/<date>-hooks.json`` and the "Hooks" part of RESULTS.md.
+(the difference between a 3,000- and a 1,000-call run of each variant in a fresh process, ``PYTHONHASHSEED=0``), which
+the machine's noise does not move. Results go to ``results/<date>-hooks.json`` and the "Hooks" part of RESULTS.md.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import re
 import shutil
 import statistics
@@ -64,7 +65,7 @@ def instructions_per_call(name: str) -> int:
         done = subprocess.run(
             ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, str(Path(__file__)),
              "--child", name, "--calls", str(calls)],
-            capture_output=True, text=True, check=True,
+            capture_output=True, text=True, check=True, env={**os.environ, "PYTHONHASHSEED": "0"},
         )  # fmt: skip
         counts.append(int(re.search(r"Collected : (\d+)", done.stderr)[1]))  # type: ignore[index]
     return (counts[1] - counts[0]) // 2000

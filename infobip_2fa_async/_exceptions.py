@@ -226,8 +226,10 @@ class TransportError(InfobipError):
 
     Attributes:
         reason: ``connect_error``, ``connect_timeout``, ``pool_timeout``, ``tls_error``, ``proxy_error``,
-            ``protocol_error`` (never sent), or ``read_timeout``, ``write_timeout``, ``connection_dropped``,
-            ``transport_error`` (maybe sent).
+            ``protocol_error`` (never sent), or ``read_timeout``, ``write_timeout``, ``connection_dropped`` (an
+            answer cut short, or not HTTP at all), ``transport_error`` (maybe sent). A request that could not be
+            written is a ``protocol_error`` that was never sent, unless its head had already gone out: then it may
+            have been read, and it is maybe sent.
         method: The request's method.
         path: The request's path.
         maybe_sent: Whether the server may have acted on it.

@@ -287,6 +287,11 @@ def test_httpx_timeouts_map_onto_aiohttp_phases() -> None:
         (aiohttp.ServerDisconnectedError(), True, "connection_dropped"),
         (aiohttp.ClientOSError(104, "reset"), True, "connection_dropped"),
         (aiohttp.ClientPayloadError("cut"), True, "connection_dropped"),
+        (
+            aiohttp.ClientResponseError(None, (), status=400, message="Bad status line"),
+            True,  # type: ignore[arg-type]
+            "connection_dropped",
+        ),
         (aiohttp.ClientError("other"), True, "transport_error"),
     ],
 )

@@ -196,8 +196,9 @@ async def test_garbage_instead_of_an_http_answer_is_typed(backend: str) -> None:
         writer.close()
 
     async with Hostile(garbage) as server, TwoFactorClient("k", server.url, **BACKENDS[backend]()) as client:
-        with pytest.raises(RequestMaybeSentError):
+        with pytest.raises(RequestMaybeSentError) as caught:
             await client.send_pin(**SEND)
+    assert caught.value.reason == "connection_dropped", "the same reason on both backends"
 
 
 async def test_a_bug_of_ours_while_decoding_a_2xx_says_the_request_was_answered(

@@ -11,6 +11,7 @@ import pytest
 from phonenumbers import PhoneNumber, PhoneNumberFormat, PhoneNumberType
 
 from infobip_2fa_async import InfobipError, InvalidRequestError
+from infobip_2fa_async.sandbox import ManualClock
 from infobip_2fa_async.shield import (
     BreakerRules,
     Cap,
@@ -186,7 +187,8 @@ def test_a_requester_never_shows_its_identifiers() -> None:
 
 
 async def test_a_refusal_is_a_typed_error_that_names_the_rule_and_neither_number_nor_ip() -> None:
-    shield = Shield(secret="s3cret-s3cret-s3cret")
+    clock = ManualClock()  # a real clock moves between the two checks and shortens the wait
+    shield = Shield(secret="s3cret-s3cret-s3cret", clock=clock)
     await shield.check("+44 7400 123456", requester=Requester(ip="203.0.113.7"))
     with pytest.raises(SendRefusedError) as refused:
         await shield.check("+44 7400 123456", requester=Requester(ip="203.0.113.7"))

@@ -39,7 +39,9 @@ _CLASSES: tuple[tuple[type[BaseException], bool, str], ...] = (
     (aiohttp.ServerDisconnectedError, False, "connection_dropped"),
     (aiohttp.ClientOSError, False, "connection_dropped"),
     (aiohttp.ClientPayloadError, False, "connection_dropped"),
-    (aiohttp.ClientResponseError, False, "protocol_error"),  # an answer aiohttp could not parse: the request went out
+    # An answer aiohttp could not parse (garbage instead of HTTP): the request went out. httpx reports the same as a
+    # RemoteProtocolError, which it also raises for a connection closed mid-answer: both are "connection_dropped".
+    (aiohttp.ClientResponseError, False, "connection_dropped"),
 )
 
 
