@@ -19,15 +19,14 @@ import sys
 import time
 from typing import Any
 
-from redis.asyncio import Redis
-
 from infobip_2fa_async import SendPinRequest, TwoFactorClient
-from infobip_2fa_async.redis import RedisGate
+from infobip_2fa_async.redis import RedisGate, connect
 
 
 class Counted:
-    """The gate's Lua script, counted: each call, and the slot each reservation granted. The script answers
-    ``[wait µs, reserved, pause ms, Redis's time µs]``; a granted slot opens at time + wait."""
+    """The gate's Lua script, counted: each call, and the slots each call granted. For the arguments ``[operation,
+    interval µs, ...]`` the script answers ``[wait µs, granted, pause ms, Redis's time µs]``; granted slot j opens at
+    time + max(0, wait + j * interval)."""
 
     def __init__(self, script: Any) -> None:
         self.script = script
@@ -37,15 +36,17 @@ class Counted:
     async def __call__(self, *, keys: list[str], args: list[Any]) -> Any:
         self.calls += 1
         answer = await self.script(keys=keys, args=args)
-        wait, reserved, _pause, now = answer
-        if reserved:
-            self.slots.append((int(now) + int(wait)) / 1e6)
+        if args[0] == "enter":
+            wait, granted, _pause, now = (int(value) for value in answer)
+            interval = int(args[1])
+            self.slots += [(now + max(0, wait + j * interval)) / 1e6 for j in range(granted)]
         return answer
 
 
-def counted_redis(url: str) -> tuple[Redis, list[Counted]]:
-    """A Redis client whose registered scripts are counted (as ``RedisGate.from_url`` would connect: 2 s bounds)."""
-    redis = Redis.from_url(url, socket_timeout=2.0, socket_connect_timeout=2.0)
+def counted_redis(url: str) -> tuple[Any, list[Counted]]:
+    """A Redis client whose registered scripts are counted, connected as ``RedisGate.from_url`` connects (any URL
+    ``connect`` takes: a cluster, TLS with ``?ssl_ca_certs=``)."""
+    redis = connect(url)
     register = redis.register_script
     scripts: list[Counted] = []
 
@@ -53,7 +54,7 @@ def counted_redis(url: str) -> tuple[Redis, list[Counted]]:
         scripts.append(Counted(register(script)))
         return scripts[-1]
 
-    redis.register_script = counting  # type: ignore[method-assign]
+    redis.register_script = counting
     return redis, scripts
 
 

@@ -145,3 +145,41 @@ def redis_url() -> Iterator[str]:
     finally:
         server.kill()
         server.wait()
+
+
+def _deployment(variable: str, what: str) -> str:
+    """``$variable``: skipped with the reason when it is not set, an error under CI=true (``.ci/run`` sets it)."""
+    value = os.environ.get(variable)
+    if value:
+        return value
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"no {what} in CI: .ci/run starts one and sets {variable}")
+    pytest.skip(f"no {what}: set {variable} (.ci/run starts one and sets it)")
+
+
+@pytest.fixture(scope="session")
+def redis_cluster_url() -> str:
+    """A real Redis Cluster of three masters, ``$INFOBIP_TEST_REDIS_CLUSTER_URL`` (``redis+cluster://host:port``)."""
+    return _deployment("INFOBIP_TEST_REDIS_CLUSTER_URL", "Redis Cluster")
+
+
+@pytest.fixture(scope="session")
+def redis_tls_ca() -> str:
+    """The CA bundle the TLS Redis's certificate chains to, ``$INFOBIP_TEST_REDIS_TLS_CA``."""
+    return _deployment("INFOBIP_TEST_REDIS_TLS_CA", "CA of the TLS Redis")
+
+
+@pytest.fixture(scope="session")
+def redis_tls_url(redis_tls_ca: str) -> str:
+    """A real TLS-only Redis, ``$INFOBIP_TEST_REDIS_TLS_URL`` (``rediss://host:port/0``), with its CA in the URL
+    (``?ssl_ca_certs=``) so that any process connects with the URL alone."""
+    from urllib.parse import quote
+
+    return _deployment("INFOBIP_TEST_REDIS_TLS_URL", "TLS Redis") + f"?ssl_ca_certs={quote(redis_tls_ca)}"
+
+
+@pytest.fixture(params=["one", "cluster", "tls"])
+def fleet_url(request: pytest.FixtureRequest) -> str:
+    """Each deployment the scale-out promises hold on: one Redis, a Redis Cluster, a Redis over TLS."""
+    return str(request.getfixturevalue({"one": "redis_url", "cluster": "redis_cluster_url",
+                                        "tls": "redis_tls_url"}[request.param]))  # fmt: skip

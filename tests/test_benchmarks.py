@@ -54,9 +54,9 @@ def test_the_gate_benchmark_runs_at_tiny_sizes(tmp_path: Path, redis_url: str) -
     (result_file,) = tmp_path.glob("*-gate.json")
     result = json.loads(result_file.read_text())
     assert result["shared"]["sends"] == 600
-    assert 0.99 <= result["shared"]["calls_per_send"] <= 1.5
+    assert 0 < result["shared"]["calls_per_send"] < 1.0, "slots are granted several per round trip"
     assert set(result["throughput"]) == {"no gate", "RedisGate"}
-    assert "Redis calls per send" in output.stdout
+    assert "Redis calls per send through the RedisGate" in output.stdout
 
 
 def _abuse(tmp_path: Path, *extra: str) -> dict[str, object]:

@@ -85,20 +85,21 @@ async def test_three_workers_one_killed_every_row_accounted_for_none_sent_twice(
     assert f"Journal {journal}: {sent} sent, 0 not sent, 1 failed, {len(unknown)} unknown." in out
 
 
-async def test_the_report_is_a_journal_that_bulk_resumes_from(redis_url: str, tmp_path: Path) -> None:
+async def test_the_report_is_a_journal_that_bulk_resumes_from(fleet_url: str, tmp_path: Path) -> None:
+    """On one Redis, a Redis Cluster and a Redis over TLS: the commands take each URL."""
     sandbox = Sandbox()
     app, message = await _app(sandbox)
     campaign = f"test-{uuid.uuid4().hex[:8]}"
     csv = tmp_path / "numbers.csv"
     valid = _csv(csv, 200)
-    await run_cli("bulk-submit", "--redis", redis_url, "--campaign", campaign, "--in", str(csv),
+    await run_cli("bulk-submit", "--redis", fleet_url, "--campaign", campaign, "--in", str(csv),
                   "--application-id", app, "--message-id", message)  # fmt: skip
     async with sandbox.serve() as server:
-        worker = await _worker(redis_url, campaign, server.base_url)
+        worker = await _worker(fleet_url, campaign, server.base_url)
         out, _ = await asyncio.wait_for(worker.communicate(), 60)
         assert b"This worker: 200 sent, 0 not sent, 0 failed, 0 unknown." in out
         journal = tmp_path / "journal.jsonl"
-        code, _, _ = await run_cli("bulk-report", "--redis", redis_url, "--campaign", campaign, "--out", str(journal))
+        code, _, _ = await run_cli("bulk-report", "--redis", fleet_url, "--campaign", campaign, "--out", str(journal))
         assert code == 0
         code, out, err = await run_cli("bulk", "--in", str(csv), "--out", str(journal), "--application-id", app,
                                        "--message-id", message, "--base-url", server.base_url, "--api-key",

@@ -1,10 +1,12 @@
-"""RedisGate: one rate budget and one 429 pause for every process, against a real Redis (and the script's logic
-in-process on fakeredis). The multi-process tests run real processes against the HTTP sandbox."""
+"""RedisGate: one rate budget and one 429 pause for every process, against real Redis servers (one, a Cluster, over
+TLS) and the script's logic in-process on fakeredis. The multi-process tests run real processes against the HTTP
+sandbox. Round trips are counted outside the gate, around its script (``redistools.counting``)."""
 
 from __future__ import annotations
 
 import asyncio
 import bisect
+import itertools
 import json
 import logging
 import sys
@@ -17,11 +19,13 @@ from typing import Any
 import pytest
 
 from infobip_2fa_async import ApplicationConfiguration, GateUnavailableError, TwoFactorClient
-from infobip_2fa_async.redis import RedisGate
-from infobip_2fa_async.sandbox import Fault, Sandbox
+from infobip_2fa_async.redis import RedisGate, connect
+from infobip_2fa_async.redis._gate import MAX_BATCH
+from infobip_2fa_async.sandbox import Fault, ManualClock, Sandbox
 
 from .conftest import RecordingSleep
 from .hostile import Hostile, answer
+from .redistools import Scripts, counting
 
 SENDER = Path(__file__).resolve().parents[1] / "benchmarks" / "gate_sender.py"
 
@@ -30,52 +34,145 @@ def _key() -> str:
     return f"test-gate-{uuid.uuid4().hex}"
 
 
-# --- the script's logic, in-process ---
+# --- the script's logic, in-process (fakeredis, its clock and the gate's one manual clock) ---
 
 
-async def test_the_script_reserves_evenly_spaced_slots_on_fakeredis() -> None:
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> ManualClock:
+    """One manual clock for fakeredis (its TIME and expiries read ``time.time``) and for the gate."""
+    made = ManualClock()
+    monkeypatch.setattr(time, "time", made)
+    return made
+
+
+def _fake_gate(clock: ManualClock, sleep: Any = None, **arguments: Any) -> tuple[RedisGate, Scripts, Any]:
     import fakeredis
 
-    sleep = RecordingSleep()
-    gate = RedisGate(fakeredis.FakeAsyncRedis(), key=_key(), rate=10, burst=1, reserve_ahead=100, sleep=sleep)
+    redis = fakeredis.FakeAsyncRedis()
+    scripts = counting(redis)
+    gate = RedisGate(redis, key=_key(), clock=clock, sleep=sleep or clock.sleep, **arguments)
+    return gate, scripts, redis
+
+
+async def test_the_script_grants_evenly_spaced_slots_on_fakeredis(clock: ManualClock) -> None:
+    sleep = RecordingSleep()  # the clock stands still: every slot is asked for at the same Redis time
+    gate, scripts, _ = _fake_gate(clock, sleep, rate=10, burst=1, reserve_ahead=100)
     for _ in range(5):
         await gate.enter()
-    # Redis's clock barely moves between the calls (the sleeps are recorded, not slept): slots 0.1 s apart
-    assert sleep.waits[0] == pytest.approx(0.1, abs=0.02)
-    # (Redis's TIME is real time: on a busy machine a few milliseconds pass between two calls, and shorten a wait)
-    gaps = [b - a for a, b in zip(sleep.waits, sleep.waits[1:], strict=False)]
-    assert gaps == pytest.approx([0.1, 0.1, 0.1], abs=0.03)
-    assert gate.calls == 5, "one round trip per enter"
+    assert sleep.waits == pytest.approx([0.1, 0.2, 0.3, 0.4])
+    assert scripts.calls == 5, "one caller at a time: one round trip per enter"
 
 
-async def test_a_pause_only_grows_and_pushes_every_slot_past_it_on_fakeredis() -> None:
-    import fakeredis
-
+async def test_callers_waiting_together_share_one_round_trip_on_fakeredis(clock: ManualClock) -> None:
     sleep = RecordingSleep()
-    gate = RedisGate(fakeredis.FakeAsyncRedis(), key=_key(), rate=100, reserve_ahead=100, sleep=sleep)
+    gate, scripts, _ = _fake_gate(clock, sleep, rate=100, burst=1, reserve_ahead=1)
+    await asyncio.gather(*(gate.enter() for _ in range(20)))
+    assert scripts.granted == [1, 19], "the first caller asked at once, the next for the 19 queued meanwhile"
+    assert sorted(sleep.waits) == pytest.approx([n / 100 for n in range(1, 20)]), "each its own slot, 1/rate apart"
+
+
+async def test_slots_are_granted_only_within_reserve_ahead_and_never_closer_than_the_rate_on_fakeredis(
+    clock: ManualClock,
+) -> None:
+    gate, scripts, _ = _fake_gate(clock, rate=100, burst=1, reserve_ahead=0.05)
+    await asyncio.gather(*(gate.enter() for _ in range(60)))
+    slots = scripts.slots
+    assert len(slots) == 60
+    assert min(b - a for a, b in itertools.pairwise(slots)) >= 0.01 - 1e-6
+    assert scripts.calls < 60 / 3, f"{scripts.calls} round trips for 60 callers"
+    assert max(scripts.granted) <= 6, "at most the slots within 50 ms: 0, 10, ..., 50 ms"
+
+
+async def test_one_round_trip_grants_at_most_max_batch_slots_on_fakeredis(clock: ManualClock) -> None:
+    gate, scripts, _ = _fake_gate(clock)  # no rate: only the shared pause is asked about
+    await asyncio.gather(*(gate.enter() for _ in range(2 * MAX_BATCH + 11)))
+    assert scripts.granted == [1, MAX_BATCH, MAX_BATCH, 10]
+
+
+async def test_a_pause_only_grows_and_pushes_every_slot_past_it_on_fakeredis(clock: ManualClock) -> None:
+    gate, _, redis = _fake_gate(clock, rate=100, reserve_ahead=100)
     await gate.pause(5)
     await gate.pause(1)
-    assert await gate.remaining() == pytest.approx(5, abs=0.1)
+    assert await redis.pttl(gate._keys[1]) == pytest.approx(5000, abs=1)
+    started = clock.now
     await gate.enter()
-    assert sum(sleep.waits) >= 4.9, "no slot inside the pause"
+    assert clock.now - started >= 5, "no slot inside the pause"
 
 
-# --- a real Redis ---
+async def test_a_429_in_this_process_voids_a_slot_granted_before_it_on_fakeredis(clock: ManualClock) -> None:
+    paused: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        await clock.sleep(seconds)
+        if not paused:  # while the second caller sleeps to its slot, a 429 comes back on another request
+            paused.append(clock.now)
+            await gate.pause(3)
+
+    gate, scripts, _ = _fake_gate(clock, sleep, rate=1, burst=1, reserve_ahead=5)
+    await gate.enter()  # the first slot: now
+    await gate.enter()  # the second, 1 s later: voided by the pause, then granted after it
+    assert clock.now >= paused[0] + 3
+    assert scripts.slots[-1] >= paused[0] + 3 - 1e-6, "the slot it finally went on came after the pause"
+    assert scripts.calls == 4, "enter, enter, the pause, and once more after it"
+
+
+async def test_a_caller_cancelled_while_it_asks_passes_the_asking_on_on_fakeredis(clock: ManualClock) -> None:
+    gate, scripts, _ = _fake_gate(clock, rate=100, burst=100)
+    [counted] = scripts
+    release = asyncio.Event()
+    real = counted.script
+
+    async def held(**arguments: Any) -> Any:
+        await release.wait()
+        return await real(**arguments)
+
+    counted.script = held
+    first = asyncio.ensure_future(gate.enter())
+    await asyncio.sleep(0)  # it is asking, and held there
+    others = [asyncio.ensure_future(gate.enter()) for _ in range(3)]
+    await asyncio.sleep(0)
+    first.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    release.set()
+    await asyncio.wait_for(asyncio.gather(*others), 5)
+    assert counted.calls == 2, "the cancelled call, then one for the three waiting"
+
+
+# --- a real Redis: one server, a Redis Cluster, over TLS ---
+
+
+@pytest.fixture
+async def counted_gate(fleet_url: str) -> AsyncIterator[tuple[RedisGate, Scripts]]:
+    redis = connect(fleet_url)
+    scripts = counting(redis)
+    async with redis:
+        yield RedisGate(redis, key=_key(), rate=50, burst=1), scripts
+
+
+async def test_enter_costs_one_round_trip_per_send_one_at_a_time(counted_gate: tuple[RedisGate, Scripts]) -> None:
+    gate, scripts = counted_gate
+    started = time.monotonic()
+    for _ in range(20):
+        await gate.enter()
+    elapsed = time.monotonic() - started
+    assert 0.33 <= elapsed < 1.5, "20 slots at 50/s, evenly spaced: about 0.38 s"
+    assert scripts.calls == 20
+
+
+async def test_callers_waiting_together_cost_a_fraction_of_a_round_trip_each(fleet_url: str) -> None:
+    redis = connect(fleet_url)
+    scripts = counting(redis)
+    async with redis:
+        gate = RedisGate(redis, key=_key(), rate=1_000_000)
+        await asyncio.gather(*(gate.enter() for _ in range(200)))
+    assert scripts.calls <= 20, f"{scripts.calls} round trips for 200 callers"
 
 
 @pytest.fixture
 async def gate(redis_url: str) -> AsyncIterator[RedisGate]:
     async with RedisGate.from_url(redis_url, key=_key(), rate=50, burst=1) as made:
         yield made
-
-
-async def test_enter_costs_one_round_trip_per_send(gate: RedisGate) -> None:
-    started = time.monotonic()
-    for _ in range(20):
-        await gate.enter()
-    elapsed = time.monotonic() - started
-    assert 0.33 <= elapsed < 1.5, "20 slots at 50/s, evenly spaced: about 0.38 s"
-    assert gate.calls == 20
 
 
 async def test_the_decision_does_not_read_this_machines_clock(gate: RedisGate, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -129,7 +226,7 @@ async def _senders(base_url: str, redis_url: str, key: str, count: int, app: str
     return [json.loads(out.splitlines()[-1]) for out, _ in outputs]
 
 
-async def test_four_processes_share_one_rate(redis_url: str) -> None:
+async def test_four_processes_share_one_rate(fleet_url: str) -> None:
     """rate=200, burst 1, 4 processes of 25 tasks: at most 201 sends in any second, at least 190/s steady.
 
     Sends are counted at the slot the gate granted each (Redis's clock), which is what the gate decides; the moment
@@ -138,7 +235,7 @@ async def test_four_processes_share_one_rate(redis_url: str) -> None:
     """
     sandbox, app, message = await _served_sandbox()
     async with sandbox.serve() as server:
-        results = await _senders(server.base_url, redis_url, _key(), 150, app, message)
+        results = await _senders(server.base_url, fleet_url, _key(), 150, app, message)
     assert [result["sent"] for result in results] == [150] * 4
     assert len(sandbox.outbox) == 600
     slots = sorted(slot for result in results for slot in result["slots"])
@@ -150,18 +247,18 @@ async def test_four_processes_share_one_rate(redis_url: str) -> None:
         steady = times[len(times) // 10 : -len(times) // 10]
         assert (len(steady) - 1) / (steady[-1] - steady[0]) >= 190
     calls = sum(result["calls"] for result in results)
-    assert calls <= 1.2 * 600, f"{calls / 600:.2f} Redis calls per send"
+    assert calls <= 0.8 * 600, f"{calls / 600:.2f} Redis calls per send: slots are granted several at a time"
 
 
 def _busiest_second(times: list[float]) -> int:
     return max(bisect.bisect_left(times, start + 1.0) - index for index, start in enumerate(times))
 
 
-async def test_a_429_seen_by_one_process_pauses_the_others(redis_url: str) -> None:
+async def test_a_429_seen_by_one_process_pauses_the_others(fleet_url: str) -> None:
     sandbox, app, message = await _served_sandbox()
     sandbox.faults.script(*[None] * 150, Fault.rate_limit(retry_after=1), match=r"^POST /2fa/2/pin$")
     async with sandbox.serve() as server:
-        results = await _senders(server.base_url, redis_url, _key(), 100, app, message, rate="100")
+        results = await _senders(server.base_url, fleet_url, _key(), 100, app, message, rate="100")
     assert [result["sent"] for result in results] == [100] * 4, "the limited send was retried after the pause"
     assert len(sandbox.faults.injected) == 1
     times = sorted(delivery.sent_at for delivery in sandbox.outbox)

@@ -15,7 +15,9 @@ from collections.abc import AsyncIterator
 import pytest
 
 from infobip_2fa_async import GateUnavailableError, InvalidRequestError
-from infobip_2fa_async.redis import RedisGate
+from infobip_2fa_async.redis import RedisGate, connect
+
+from .redistools import counting
 
 TIMEOUT = 0.3
 
@@ -83,12 +85,16 @@ async def test_a_silent_redis_lets_every_waiting_caller_through_within_one_timeo
 async def test_after_a_shared_failure_the_next_caller_asks_redis_again() -> None:
     """The failure is shared only with the callers that queued while it was asked: one call for six callers, and a
     caller that comes later asks Redis again."""
-    async with silent_redis() as url, RedisGate.from_url(url, key="k", rate=100, timeout=TIMEOUT) as gate:
-        await _six_enters(gate)
-        assert gate.calls == 1, "the five queued callers shared the first one's failure"
-        with pytest.raises(GateUnavailableError):
-            await gate.enter()
-        assert gate.calls == 2
+    async with silent_redis() as url:
+        redis = connect(url, timeout=TIMEOUT)
+        scripts = counting(redis)  # the gate's round trips, counted on the way to Redis
+        async with redis:
+            gate = RedisGate(redis, key="k", rate=100)
+            await _six_enters(gate)
+            assert scripts.calls == 1, "the five queued callers shared the first one's failure"
+            with pytest.raises(GateUnavailableError):
+                await gate.enter()
+            assert scripts.calls == 2
 
 
 # --- what the gate can hold ---

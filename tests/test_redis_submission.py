@@ -39,7 +39,7 @@ async def redis(redis_url: str) -> AsyncIterator[Any]:
 
 
 async def _keys(redis: Any, name: str) -> list[bytes]:
-    return sorted(await redis.keys(f"infobip-2fa:campaign:{name}:*"))
+    return sorted(await redis.keys(f"infobip-2fa:campaign:\\{{{name}\\}}:*"))
 
 
 def _submit(redis_url: str, name: str, path: Path) -> tuple[str, ...]:
@@ -130,7 +130,7 @@ async def test_workers_and_reports_on_a_submission_that_failed_after_rows_were_t
             submit_campaign(redis, name, rows, application_id=app, message_id=message, chunk_size=50,
                             max_waiting_chunks=3, poll=0.01)
         )  # fmt: skip
-        await _until(lambda: redis.exists(f"infobip-2fa:campaign:{name}:settings"), 10)
+        await _until(lambda: redis.exists(f"infobip-2fa:campaign:{{{name}}}:settings"), 10)
         worker = await _worker(redis_url, name, server.base_url, "--concurrency", "5")
         try:
             with pytest.raises(Broken):

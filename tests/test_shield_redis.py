@@ -1,5 +1,6 @@
 """The shield on Redis, for a fleet: the same answers as in one process, one round trip per decision, keys in one
-hash slot, every cap held exactly by several processes at once, and a Redis that cannot be reached."""
+hash slot, every cap held exactly by several processes at once (on one Redis, a Redis Cluster and over TLS), and a
+Redis that cannot be reached."""
 
 from __future__ import annotations
 
@@ -73,8 +74,8 @@ async def _a_busy_day(store: Any, seed: int) -> list[Any]:
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-async def test_redis_answers_as_the_memory_store_does_decision_for_decision(redis_url: str, seed: int) -> None:
-    async with RedisShieldStore.from_url(redis_url, name=_name()) as store:
+async def test_redis_answers_as_the_memory_store_does_decision_for_decision(fleet_url: str, seed: int) -> None:
+    async with RedisShieldStore.from_url(fleet_url, name=_name()) as store:
         try:
             on_redis = await _a_busy_day(store, seed)
         finally:
@@ -134,11 +135,11 @@ asyncio.run(main(sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])))
 """
 
 
-async def test_several_processes_sharing_one_redis_shield_hold_a_per_number_cap_exactly(redis_url: str) -> None:
+async def test_several_processes_sharing_one_redis_shield_hold_a_per_number_cap_exactly(fleet_url: str) -> None:
     name = _name()
     processes = [
         await asyncio.create_subprocess_exec(
-            sys.executable, "-c", SENDER, redis_url, name, SECRET, "1700000000",
+            sys.executable, "-c", SENDER, fleet_url, name, SECRET, "1700000000",
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, stdin=asyncio.subprocess.DEVNULL,
         )
         for _ in range(4)
@@ -147,7 +148,7 @@ async def test_several_processes_sharing_one_redis_shield_hold_a_per_number_cap_
     assert all(process.returncode == 0 for process in processes), [err.decode()[-2000:] for _, err in outputs]
     let_through = [json.loads(out) for out, _ in outputs]
     assert sum(let_through) == 7, f"160 sends from 4 processes to one number, a cap of 7: {let_through}"
-    async with RedisShieldStore.from_url(redis_url, name=name) as store:
+    async with RedisShieldStore.from_url(fleet_url, name=name) as store:
         await store.reset()
 
 

@@ -52,15 +52,19 @@ def _seconds(low: float, high: float) -> Callable[[str], float]:
 
 def _redis_url(text: str) -> str:
     """An argparse type: a URL redis-py can connect to (a usage error otherwise, before anything is tried)."""
-    if text.partition("://")[0].lower() not in ("redis", "rediss", "unix"):
-        raise argparse.ArgumentTypeError("must be a redis://, rediss:// or unix:// URL, e.g. redis://host:6379/0")
+    if text.partition("://")[0].lower() not in ("redis", "rediss", "unix", "redis+cluster", "rediss+cluster"):
+        raise argparse.ArgumentTypeError(
+            "must be a redis://, rediss://, unix://, redis+cluster:// or rediss+cluster:// URL, e.g. "
+            "redis://host:6379/0"
+        )
     return text
 
 
 def _redis_options(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--redis", required=True, metavar="URL", type=_redis_url,
-        help="the Redis holding campaigns, redis://host:6379/0",
+        help="the Redis holding campaigns: redis://host:6379/0, rediss://... (TLS; ?ssl_ca_certs=ca.pem), "
+        "redis+cluster://node:7000 (a Redis Cluster)",
     )  # fmt: skip
     command.add_argument("--campaign", required=True, help="the campaign's name, the same on every machine")
 
@@ -109,7 +113,7 @@ def _runner(parser: argparse.ArgumentParser) -> Run:
 def run(args: argparse.Namespace, out: TextIO, err: TextIO, parser: argparse.ArgumentParser) -> int:
     """Run one of the distributed commands, once the arguments and the input file are checked; a Redis that cannot
     be reached is a ConfigurationError naming it, a file that cannot be read or written one line naming the file."""
-    from redis.exceptions import RedisError
+    from redis.exceptions import RedisClusterException, RedisError
 
     from .._connection import redact_url
     from .._exceptions import ConfigurationError
@@ -131,7 +135,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO, parser: argparse.Arg
         err.write(f"infobip-2fa: error: cannot write {error.filename}: {error.strerror or error}\n")
         err.flush()
         return EXIT_ERROR
-    except RedisError as error:
+    except (RedisError, RedisClusterException) as error:  # a cluster no node of which answers: not a RedisError
         raise ConfigurationError(
             f"cannot work with the Redis at {redact_url(args.redis)}: {type(error).__name__}: {error}"
         ) from None
@@ -164,9 +168,7 @@ def _rows(path: Path, expected: int) -> Iterator[Row]:
 
 
 async def _run(args: argparse.Namespace, out: TextIO) -> int:
-    from redis.asyncio import Redis
-
-    from ..redis import report_campaign, run_worker, submit_campaign
+    from ..redis import connect, report_campaign, run_worker, submit_campaign
 
     if args.command == "bulk-worker":
         from .._exceptions import QuotaExceededError
@@ -182,7 +184,7 @@ async def _run(args: argparse.Namespace, out: TextIO) -> int:
         print_line(out, f"This worker: {tally.line()}.")
         await _check_complete(args)
         return EXIT_ALL_SENT
-    redis = Redis.from_url(args.redis, socket_timeout=10, socket_connect_timeout=5)
+    redis = connect(args.redis, timeout=10, connect_timeout=5)
     try:
         if args.command == "bulk-submit":
             rows = _rows(Path(args.input), args.expected)
@@ -208,12 +210,10 @@ async def _run(args: argparse.Namespace, out: TextIO) -> int:
 
 async def _check_complete(args: argparse.Namespace) -> None:
     """After a worker: ConfigurationError (exit 1) if it stopped because the campaign's submission is incomplete."""
-    from redis.asyncio import Redis
-
     from .._exceptions import ConfigurationError
-    from ..redis import Campaign
+    from ..redis import Campaign, connect
 
-    redis = Redis.from_url(args.redis, socket_timeout=10, socket_connect_timeout=5)
+    redis = connect(args.redis, timeout=10, connect_timeout=5)
     try:
         submission = await Campaign(redis, args.campaign).submission()
     finally:

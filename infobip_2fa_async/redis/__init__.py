@@ -12,6 +12,10 @@ campaigns split across workers.
   extra too): one script call per decision, every cap held exactly across processes.
 - ``RedisVerificationStore``: a verifier's challenges for a fleet (``Verifier(client, store=..., secret=...)``): any
   replica checks what another started, and one number, purpose and subject get one PIN across processes.
+- ``connect``: a URL to a redis-py asyncio client, as every ``from_url`` here makes it: one Redis (``redis://``,
+  ``rediss://`` for TLS, ``unix://``) or a Redis Cluster (``redis+cluster://``, ``rediss+cluster://``), with an ACL
+  user's name and password in the URL and a CA bundle as ``ssl_ca_certs=``. Every script keeps the keys it touches in
+  one Cluster slot (hash tags).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ except ImportError as error:  # pragma: no cover
     raise ImportError("infobip_2fa_async.redis needs redis-py: pip install 'infobip-2fa-async[redis]'") from error
 
 from ._campaign import Campaign, Row, Submission, report_campaign
+from ._connect import connect
 from ._gate import RedisGate
 from ._shield import RedisShieldStore
 from ._submit import submit_campaign
@@ -35,6 +40,7 @@ __all__ = [
     "RedisVerificationStore",
     "Row",
     "Submission",
+    "connect",
     "report_campaign",
     "run_worker",
     "submit_campaign",

@@ -1,6 +1,7 @@
 """A bulk campaign held in Redis: its settings, its rows in chunks, one state byte per row, and its journal.
 
-Keys, under ``infobip-2fa:campaign:<name>:``:
+Keys, under ``infobip-2fa:campaign:{<name>}:`` (the braces are a hash tag: every key of a campaign sits in one Redis
+Cluster slot, so its scripts run on a cluster):
 
 - ``settings``: a hash: application and template ids, channel, rate and burst, and the submission: its random
   ``id``, the rows loaded so far (``rows``) and expected (``expected``, when the submitter knew), ``submitted`` ("1"
@@ -19,6 +20,8 @@ Keys, under ``infobip-2fa:campaign:<name>:``:
   ``report_campaign`` writes out as the file ``infobip-2fa bulk`` writes;
 - ``gate:tat``, ``gate:pause``: the campaign's ``RedisGate``, which every worker passes.
 
+Every read or write that touches more than one key is one Lua script (atomic, one round trip, one slot).
+
 A submission that fails before any row was claimed is withdrawn (its keys deleted), so the name can be used again at
 once; one whose rows were already claimed is kept, marked failed, since some of them may have been sent.
 """
@@ -36,6 +39,7 @@ from .._journal import FAILED, NEW, TAKEN, Journal, Tally
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
+    from redis.asyncio.cluster import RedisCluster
 
 __all__ = ["Campaign", "Row", "Submission", "report_campaign"]
 
@@ -53,6 +57,16 @@ if state ~= {NEW} and state ~= {FAILED} then return 0 end
 redis.call('SETRANGE', KEYS[1], ARGV[1], string.char({TAKEN}))
 redis.call('XADD', KEYS[2], '*', 'line', ARGV[2])
 return 1
+"""
+# KEYS: settings, submitter. Returns {the settings' field/value pairs, the submitter's id or ''}.
+SUBMISSION_SCRIPT = """
+return {redis.call('HGETALL', KEYS[1]), redis.call('GET', KEYS[2]) or ''}
+"""
+# KEYS: settings, states. ARGV: first byte, last byte, submission id. The state bytes, or nil when the submission is
+# no longer the campaign's.
+STATES_SCRIPT = """
+if redis.call('HGET', KEYS[1], 'id') ~= ARGV[3] then return false end
+return redis.call('GETRANGE', KEYS[2], ARGV[1], ARGV[2])
 """
 # KEYS: states, journal. ARGV: row index, new state, the outcome's journal line.
 OUTCOME_SCRIPT = """
@@ -127,24 +141,26 @@ class Campaign:
     binds them to the campaign's current one.
 
     Args:
-        redis: A ``redis.asyncio.Redis`` client.
+        redis: A ``redis.asyncio.Redis`` or ``redis.asyncio.cluster.RedisCluster`` client.
         name: The campaign's name, without spaces.
 
     Raises:
         InvalidRequestError: The name is empty or holds a space.
     """
 
-    def __init__(self, redis: Redis, name: str) -> None:
+    def __init__(self, redis: Redis | RedisCluster, name: str) -> None:
         if not isinstance(name, str) or not name or any(ch.isspace() for ch in name):
             raise InvalidRequestError("campaign", f"must be a name without spaces, not {name!r}")
         self.redis: Any = redis  # redis-py's own annotations are looser than its answers; read them as documented
         self.name = name
-        self.prefix = f"infobip-2fa:campaign:{name}:"
+        self.prefix = f"infobip-2fa:campaign:{{{name}}}:"
         self.settings_key, self.submitter_key = self.prefix + "settings", self.prefix + "submitter"
         self.gate_key = self.prefix + "gate"
         self.bind("")
         self._claim = redis.register_script(CLAIM_SCRIPT)
         self._outcome = redis.register_script(OUTCOME_SCRIPT)
+        self._submission = redis.register_script(SUBMISSION_SCRIPT)
+        self._states = redis.register_script(STATES_SCRIPT)
 
     def bind(self, submission_id: str) -> None:
         """Point the row keys at submission ``submission_id``."""
@@ -164,18 +180,15 @@ class Campaign:
 
     async def submission(self) -> Submission | None:
         """Where the campaign's submission stands (None: there is no such campaign)."""
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hgetall(self.settings_key)
-            pipe.get(self.submitter_key)
-            raw, submitter = await pipe.execute()
-        if not raw:
+        pairs, submitter = await self._submission(keys=[self.settings_key, self.submitter_key])
+        if not pairs:
             return None
-        settings = {key.decode(): value.decode() for key, value in raw.items()}
+        settings = {pairs[i].decode(): pairs[i + 1].decode() for i in range(0, len(pairs), 2)}
         if settings.get("submitted") == "1":
             state = COMPLETE
         elif settings.get("failed"):
             state = FAILED_SUBMISSION
-        elif submitter is not None and submitter.decode() == settings.get("id"):
+        elif submitter and submitter.decode() == settings.get("id"):
             state = LOADING
         else:
             state = ABANDONED
@@ -203,20 +216,18 @@ class Campaign:
     async def states(self, start: int, count: int) -> bytes:
         """The state bytes of rows ``start`` .. ``start + count - 1`` (NEW where none was written); all TAKEN (not
         to be tried) when the bound submission is no longer the campaign's."""
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hget(self.settings_key, "id")
-            pipe.getrange(self.states_key, start, start + count - 1)
-            current, raw = await pipe.execute()
-        if current is None or current.decode() != self.id:
+        keys = [self.settings_key, self.states_key]
+        raw = await self._states(keys=keys, args=[start, start + count - 1, self.id])
+        if raw is None:
             return bytes([TAKEN]) * count
         return bytes(raw).ljust(count, bytes([NEW]))
 
 
-async def report_campaign(redis: Redis, name: str, out: Path, *, batch: int = 10_000) -> Tally:
+async def report_campaign(redis: Redis | RedisCluster, name: str, out: Path, *, batch: int = 10_000) -> Tally:
     """Write a campaign's journal, and count its rows by state.
 
     Args:
-        redis: A ``redis.asyncio.Redis`` client.
+        redis: A ``redis.asyncio.Redis`` or ``redis.asyncio.cluster.RedisCluster`` client.
         name: The campaign's name.
         out: Where to write the journal (the file ``infobip-2fa bulk`` writes, so the same resume and
             ``--retry-unknown`` rules apply to it); written whole, each time.

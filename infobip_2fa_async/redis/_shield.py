@@ -17,21 +17,19 @@ send through unchecked (a warning logged once per outage). Recording a sent or v
 
 from __future__ import annotations
 
-import logging
+import os
 from typing import TYPE_CHECKING, Any
 
-from .._exceptions import InvalidRequestError
 from ..shield._decide import PASS, Check, Verdict
 from ..shield._model import ShieldUnavailableError
 from ..shield._store import PinRecord, StoreAnswer, StoreRequest
-from ._gate import TIMEOUT_RANGE, in_range
+from ._connect import UNREACHABLE, RedisStore
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
+    from redis.asyncio.cluster import RedisCluster
 
 __all__ = ["RedisShieldStore"]
-
-logger = logging.getLogger("infobip_2fa_async")
 
 # KEYS: [1] the PIN's record (a resend) or any key of the shield; then one per check (for a check whose key the
 # record names, the key to use when there is no record, or KEYS[1]).
@@ -234,12 +232,12 @@ def _breaker(check: Check) -> str:
     )
 
 
-class RedisShieldStore:
+class RedisShieldStore(RedisStore):
     """The shield's counters in Redis, shared by every process whose shield names the same ``name`` (and
     ``secret``): pass it as ``Shield(store=..., secret=...)``.
 
     Args:
-        redis: A ``redis.asyncio.Redis`` client.
+        redis: A ``redis.asyncio.Redis`` or ``redis.asyncio.cluster.RedisCluster`` client.
         name: The shield's name: every process naming it shares its counters (keys ``shield:{name}:...``).
         fail_open: When Redis cannot be reached, let sends through unchecked (a warning is logged once per outage)
             instead of raising ``ShieldUnavailableError`` (the default: fail closed).
@@ -251,32 +249,32 @@ class RedisShieldStore:
         InvalidRequestError: An empty name, or one with braces (it is the keys' hash tag).
     """
 
-    shared = True
+    _space, _what = "shield", "shield"
 
-    def __init__(self, redis: Redis, *, name: str, fail_open: bool = False) -> None:
-        if not isinstance(name, str) or not name or "{" in name or "}" in name:
-            raise InvalidRequestError(
-                "name", "must be a non-empty string without braces naming the shield, e.g. 'login'"
-            )
-        self.name = name
+    def __init__(self, redis: Redis | RedisCluster, *, name: str, fail_open: bool = False) -> None:
+        super().__init__(redis, name)
         self.fail_open = bool(fail_open)
-        self.calls = 0
-        """How many times this store asked Redis."""
-        self._redis = redis
-        self._owned = False
         self._script = redis.register_script(SHIELD_SCRIPT)
-        self._namespace = f"shield:{{{name}}}:"
-        self._outage_logged = False
 
     @classmethod
-    def from_url(cls, url: str, *, name: str, fail_open: bool = False, timeout: float = 2.0) -> RedisShieldStore:
+    def from_url(
+        cls,
+        url: str,
+        *,
+        name: str,
+        fail_open: bool = False,
+        timeout: float = 2.0,
+        ssl_ca_certs: str | os.PathLike[str] | None = None,
+    ) -> RedisShieldStore:
         """A store on the Redis at ``url``, with its own connections (closed by ``aclose``).
 
         Args:
-            url: ``redis://host:6379/0`` (``rediss://`` for TLS).
+            url: ``redis://[user:password@]host:6379/0``, ``rediss://`` for TLS, ``redis+cluster://host:7000`` or
+                ``rediss+cluster://`` for a Redis Cluster (see ``infobip_2fa_async.redis.connect``).
             name: The shield's name.
             fail_open: Let sends through unchecked when Redis cannot be reached (default: fail closed).
             timeout: Bound on each Redis call, in seconds (0.001 to 3,600).
+            ssl_ca_certs: A CA bundle the server's certificate must chain to (TLS URLs only).
 
         Returns:
             The store.
@@ -284,37 +282,15 @@ class RedisShieldStore:
         Raises:
             InvalidRequestError: An invalid argument.
         """
-        from redis.asyncio import Redis
-
-        timeout = in_range("timeout", timeout, TIMEOUT_RANGE, "seconds")
-        redis = Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
-        store = cls(redis, name=name, fail_open=fail_open)
-        store._owned = True
-        return store
+        return cls._connected(url, timeout, ssl_ca_certs, name=name, fail_open=fail_open)
 
     def __repr__(self) -> str:
         return f"RedisShieldStore(name={self.name!r}, fail_open={self.fail_open})"
 
     async def _run(self, keys: list[str], arguments: list[Any]) -> Any:
-        from redis.exceptions import RedisError
-
-        self.calls += 1
-        try:
-            answer = await self._script(keys=keys, args=arguments)
-        except (RedisError, OSError) as error:
-            raise ShieldUnavailableError(
-                f"the shield {self.name!r} cannot reach Redis ({type(error).__name__}); nothing was sent "
-                "(RedisShieldStore(fail_open=True) would let sends through unchecked)"
-            ) from error
-        if self._outage_logged:
-            logger.warning("the shield %r reaches Redis again", self.name)
-            self._outage_logged = False
-        return answer
-
-    def _outage(self, error: ShieldUnavailableError, what: str) -> None:
-        if not self._outage_logged:
-            logger.warning("%s; %s", error, what)
-            self._outage_logged = True
+        return await self._call(self._script, keys, arguments, ShieldUnavailableError,
+                                "; nothing was sent (RedisShieldStore(fail_open=True) would let sends through "
+                                "unchecked)")  # fmt: skip
 
     async def decide(self, request: StoreRequest) -> StoreAnswer:
         """Judge a send by its checks, and record it where they all let it through (or in monitor mode): one
@@ -345,7 +321,7 @@ class RedisShieldStore:
         except ShieldUnavailableError as error:
             if not self.fail_open:
                 raise
-            self._outage(error, "fail_open: sending without the shield")
+            self._outage.failed(error, "fail_open: sending without the shield")
             return StoreAnswer(tuple(PASS for _ in request.checks), available=False)
         verdicts = tuple(Verdict(int(answer[i]), int(answer[i + 1])) for i in range(0, 2 * len(request.checks), 2))
         country = answer[-1].decode() if isinstance(answer[-1], bytes) else str(answer[-1])
@@ -353,8 +329,6 @@ class RedisShieldStore:
 
     async def remember(self, pin_key: str, record: PinRecord, now: int, lifetime: int) -> None:
         """Keep ``record`` under ``pin_key`` for ``lifetime`` milliseconds: one SET with an expiry (never raises)."""
-        from redis.exceptions import RedisError
-
         space = self._namespace
         value = "\n".join([
             space + record.number,
@@ -366,11 +340,11 @@ class RedisShieldStore:
         self.calls += 1
         try:
             await self._redis.set(space + pin_key, value, px=lifetime)
-        except (RedisError, OSError) as error:
+        except UNREACHABLE as error:
             unavailable = ShieldUnavailableError(
                 f"the shield {self.name!r} cannot reach Redis ({type(error).__name__})"
             )
-            self._outage(unavailable, "a sent PIN was not recorded: its resends count on their own")
+            self._outage.failed(unavailable, "a sent PIN was not recorded: its resends count on their own")
 
     async def count_verified(self, checks: tuple[Check, ...], now: int) -> None:
         """Count a verified PIN in each breaker of ``checks``: one script call (never raises)."""
@@ -379,20 +353,4 @@ class RedisShieldStore:
                 [self._namespace + check.key for check in checks], ["verified", now, *map(_breaker, checks)]
             )
         except ShieldUnavailableError as error:
-            self._outage(error, "a verified PIN was not counted")
-
-    async def reset(self) -> None:
-        """Forget every counter of this shield (for tests and new starts): scans its keys and deletes them."""
-        async for key in self._redis.scan_iter(match=self._namespace.replace("{", "\\{").replace("}", "\\}") + "*"):
-            await self._redis.delete(key)
-
-    async def aclose(self) -> None:
-        """Close the Redis connections, if ``from_url`` made them."""
-        if self._owned:
-            await self._redis.aclose()
-
-    async def __aenter__(self) -> RedisShieldStore:
-        return self
-
-    async def __aexit__(self, *exc: Any) -> None:
-        await self.aclose()
+            self._outage.failed(error, "a verified PIN was not counted")

@@ -18,10 +18,12 @@ from typing import TYPE_CHECKING, Any
 
 from .._exceptions import ConfigurationError, InvalidRequestError
 from ._campaign import GROUP, Campaign, Row
-from ._gate import check_shared_rate, in_range
+from ._connect import UNREACHABLE
+from ._ranges import check_shared_rate, in_range
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
+    from redis.asyncio.cluster import RedisCluster
 
 __all__ = ["submit_campaign"]
 
@@ -75,7 +77,7 @@ return 'failed'
 
 
 async def submit_campaign(
-    redis: Redis,
+    redis: Redis | RedisCluster,
     name: str,
     rows: Iterable[Row],
     *,
@@ -101,7 +103,7 @@ async def submit_campaign(
     and reports say it is incomplete. A submitter killed outright is found out the same way once its lease ends.
 
     Args:
-        redis: A ``redis.asyncio.Redis`` client.
+        redis: A ``redis.asyncio.Redis`` or ``redis.asyncio.cluster.RedisCluster`` client (``connect(url)``).
         name: The campaign's name, the same on every machine.
         rows: The rows, read lazily. Check them first where you can (``bulk-submit`` reads the whole file before
             anything is written to Redis).
@@ -230,12 +232,10 @@ def _lost(name: str) -> ConfigurationError:
 async def _withdraw(campaign: Campaign, submission_id: str, reason: str) -> None:
     """After a failure: withdraw the submission if none of its rows was claimed, else mark it failed. Best effort:
     if Redis cannot be told, the submitter's lease runs out and the submission is taken for abandoned."""
-    from redis.exceptions import RedisError
-
     withdraw = campaign.redis.register_script(WITHDRAW_SCRIPT)
     keys = [campaign.settings_key, campaign.submitter_key, campaign.chunks_key, campaign.states_key,
             campaign.journal_key]  # fmt: skip
-    with contextlib.suppress(RedisError, OSError, asyncio.CancelledError):
+    with contextlib.suppress(*UNREACHABLE, asyncio.CancelledError):
         await asyncio.shield(withdraw(keys=keys, args=[submission_id, reason, KEEP_WITHDRAWN_CHUNKS_MS]))
 
 

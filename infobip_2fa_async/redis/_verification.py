@@ -17,15 +17,16 @@ Redis unreachable: every step raises ``VerificationStoreError`` (never a silent 
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any
 
-from .._exceptions import InvalidRequestError
 from ..verification._errors import VerificationStoreError
 from ..verification._store import ClaimAnswer, ClaimRequest, ReplaceRequest, Stored
-from ._gate import TIMEOUT_RANGE, in_range
+from ._connect import RedisStore
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
+    from redis.asyncio.cluster import RedisCluster
 
 __all__ = ["RedisVerificationStore"]
 
@@ -106,12 +107,12 @@ def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
-class RedisVerificationStore:
+class RedisVerificationStore(RedisStore):
     """A verifier's challenges in Redis, shared by every process whose verifier names the same ``name`` (and
     ``secret``): pass it as ``Verifier(client, store=..., secret=...)``.
 
     Args:
-        redis: A ``redis.asyncio.Redis`` client.
+        redis: A ``redis.asyncio.Redis`` or ``redis.asyncio.cluster.RedisCluster`` client.
         name: The verifier's name: every process naming it shares its challenges (keys ``verify:{name}:...``).
 
     Attributes:
@@ -121,32 +122,27 @@ class RedisVerificationStore:
         InvalidRequestError: An empty name, or one with braces (it is the keys' hash tag).
     """
 
-    shared = True
+    _space, _what = "verify", "verifier"
 
-    def __init__(self, redis: Redis, *, name: str) -> None:
-        if not isinstance(name, str) or not name or "{" in name or "}" in name:
-            raise InvalidRequestError(
-                "name", "must be a non-empty string without braces naming the verifier, e.g. 'login'"
-            )
-        self.name = name
-        self.calls = 0
-        """How many times this store asked Redis."""
-        self._redis = redis
-        self._owned = False
+    def __init__(self, redis: Redis | RedisCluster, *, name: str) -> None:
+        super().__init__(redis, name)
         self._claim = redis.register_script(CLAIM_SCRIPT)
         self._load = redis.register_script(LOAD_SCRIPT)
         self._replace = redis.register_script(REPLACE_SCRIPT)
         self._delete = redis.register_script(DELETE_SCRIPT)
-        self._namespace = f"verify:{{{name}}}:"
 
     @classmethod
-    def from_url(cls, url: str, *, name: str, timeout: float = 2.0) -> RedisVerificationStore:
+    def from_url(
+        cls, url: str, *, name: str, timeout: float = 2.0, ssl_ca_certs: str | os.PathLike[str] | None = None
+    ) -> RedisVerificationStore:
         """A store on the Redis at ``url``, with its own connections (closed by ``aclose``).
 
         Args:
-            url: ``redis://host:6379/0`` (``rediss://`` for TLS).
+            url: ``redis://[user:password@]host:6379/0``, ``rediss://`` for TLS, ``redis+cluster://host:7000`` or
+                ``rediss+cluster://`` for a Redis Cluster (see ``infobip_2fa_async.redis.connect``).
             name: The verifier's name.
             timeout: Bound on each Redis call, in seconds (0.001 to 3,600).
+            ssl_ca_certs: A CA bundle the server's certificate must chain to (TLS URLs only).
 
         Returns:
             The store.
@@ -154,27 +150,14 @@ class RedisVerificationStore:
         Raises:
             InvalidRequestError: An invalid argument.
         """
-        from redis.asyncio import Redis
-
-        timeout = in_range("timeout", timeout, TIMEOUT_RANGE, "seconds")
-        redis = Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
-        store = cls(redis, name=name)
-        store._owned = True
-        return store
+        return cls._connected(url, timeout, ssl_ca_certs, name=name)
 
     def __repr__(self) -> str:
         return f"RedisVerificationStore(name={self.name!r})"
 
     async def _run(self, script: Any, keys: list[str], arguments: list[Any]) -> Any:
-        from redis.exceptions import RedisError
-
-        self.calls += 1
-        try:
-            return await script(keys=[self._namespace + key for key in keys], args=arguments)
-        except (RedisError, OSError) as error:
-            raise VerificationStoreError(
-                f"the verifier {self.name!r} cannot reach Redis ({type(error).__name__}): nothing was done"
-            ) from error
+        return await self._call(script, [self._namespace + key for key in keys], arguments, VerificationStoreError,
+                                ": nothing was done")  # fmt: skip
 
     async def claim(self, request: ClaimRequest) -> ClaimAnswer:
         """Return the live challenge the idempotency key (first) or the claim names; else store the new one.
@@ -218,19 +201,3 @@ class RedisVerificationStore:
         """
         keys = [record_key, marker_key, claim_key, idem_key or record_key]
         return bool(await self._run(self._delete, keys, [int(bool(idem_key))]))
-
-    async def reset(self) -> None:
-        """Forget every challenge of this verifier (for tests and new starts): scans its keys and deletes them."""
-        async for key in self._redis.scan_iter(match=self._namespace.replace("{", "\\{").replace("}", "\\}") + "*"):
-            await self._redis.delete(key)
-
-    async def aclose(self) -> None:
-        """Close the Redis connections, if ``from_url`` made them."""
-        if self._owned:
-            await self._redis.aclose()
-
-    async def __aenter__(self) -> RedisVerificationStore:
-        return self
-
-    async def __aexit__(self, *exc: Any) -> None:
-        await self.aclose()

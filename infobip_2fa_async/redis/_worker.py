@@ -22,7 +22,7 @@ import os
 import secrets
 import socket
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 
@@ -31,10 +31,9 @@ from .._client import TwoFactorClient
 from .._exceptions import InfobipError, InvalidRequestError
 from .._journal import FAILED, NEW, STATES, Brake, HeldBack, Tally, outcome
 from ._campaign import GROUP, Campaign, Row
-from ._gate import RedisGate, in_range
-
-if TYPE_CHECKING:
-    pass
+from ._connect import connect
+from ._gate import RedisGate
+from ._ranges import in_range
 
 __all__ = ["run_worker"]
 
@@ -65,7 +64,8 @@ async def run_worker(
     """Work on a campaign until no row is left, alongside any number of other workers.
 
     Args:
-        redis_url: The Redis holding the campaign, ``redis://host:6379/0``.
+        redis_url: The Redis holding the campaign, ``redis://host:6379/0`` (any URL ``connect`` takes: TLS, a
+            cluster, an ACL user; a CA bundle as ``?ssl_ca_certs=/path/ca.pem``).
         campaign: The campaign's name.
         concurrency: Sends in flight at once in this worker.
         lease: Seconds this worker's chunk stays its own without a sign of life; a dead worker's chunk is taken
@@ -79,7 +79,8 @@ async def run_worker(
         What this worker did: sent, not sent, failed, unknown.
 
     Raises:
-        InvalidRequestError: ``concurrency`` is not 1 to 10,000, or ``lease`` not 1 to 86,400 seconds.
+        InvalidRequestError: ``concurrency`` is not 1 to 10,000, ``lease`` not 1 to 86,400 seconds, or
+            ``redis_url`` is not a URL ``connect`` takes.
         ConfigurationError: There is no such campaign.
         AuthenticationError: The API refused the key: the worker stopped at the first such answer; the rows it did
             not try are left for a worker with the right key.
@@ -87,12 +88,10 @@ async def run_worker(
         QuotaExceededError: The application's quota is spent (quota 429s for several numbers in a row): the worker
             stopped, and the rows it did not try are left for a worker started after ``resets_at``.
     """
-    from redis.asyncio import Redis
-
     if isinstance(concurrency, bool) or not isinstance(concurrency, int) or not 1 <= concurrency <= 10_000:
         raise InvalidRequestError("concurrency", f"must be a whole number from 1 to 10,000, not {concurrency!r}")
     lease = in_range("lease", lease, (1.0, 86_400.0), "seconds")  # the same ranges as bulk-worker's options
-    redis = Redis.from_url(redis_url, socket_timeout=max(lease, 5.0), socket_connect_timeout=5.0)
+    redis = connect(redis_url, timeout=max(lease, 5.0), connect_timeout=5.0)
     name = consumer or f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
     own_client = client is None
     try:
@@ -179,16 +178,24 @@ class _Worker:
     async def _send_rows(self, rows: list[Row]) -> None:
         settings = self.settings
         claimed: set[int] = set()
+        # A row is of unknown fate from its claim until its outcome is written, not only while its request is out:
+        # at most `concurrency` rows are between the two, so a worker that dies leaves at most that many unknown.
+        unwritten = asyncio.Semaphore(self.concurrency)
 
         async def claim(run_index: int, request: SendPinRequest) -> None:
             if run_index in claimed:  # a retry (after a 429) of a row already out: it finishes as a send in flight
                 return
-            # One turn of the loop lets the outcomes already in hand reach the brake; once it has stopped the
-            # worker, a row past the gate is held back: not claimed, not sent.
-            await asyncio.sleep(0)
-            self.brake.check()
-            if not await self.campaign.claim(rows[run_index]):
-                raise _AlreadyClaimed(f"row {rows[run_index].index} was claimed by another worker")
+            await unwritten.acquire()
+            try:
+                # One turn of the loop lets the outcomes already in hand reach the brake; once it has stopped the
+                # worker, a row past the gate is held back: not claimed, not sent.
+                await asyncio.sleep(0)
+                self.brake.check()
+                if not await self.campaign.claim(rows[run_index]):
+                    raise _AlreadyClaimed(f"row {rows[run_index].index} was claimed by another worker")
+            except BaseException:
+                unwritten.release()
+                raise
             claimed.add(run_index)
 
         requests = [
@@ -204,4 +211,6 @@ class _Worker:
             self.brake.observe(row.to, result.error)  # before any await: the next row's claim sees it
             entry = outcome(row.index, row.line, row.to, result=result.result, error=result.error)
             await self.campaign.record(row.index, STATES[entry["status"]], entry)
+            if result.index in claimed:
+                unwritten.release()
             self.tally.count(str(entry["status"]))

@@ -1,0 +1,212 @@
+"""What every Redis piece of the package shares: ``connect`` (a URL to a client: one Redis, a Redis Cluster, over TLS
+with a CA bundle), the hash tag that keeps a script's keys in one Cluster slot, the warning logged once per outage,
+and ``RedisStore``, the part of the shield's and the verifier's stores that is the same.
+
+URLs: ``redis://``, ``rediss://`` (TLS) and ``unix://`` reach one Redis; ``redis+cluster://`` and
+``rediss+cluster://`` reach a Redis Cluster through any of its nodes (redis-py's ``RedisCluster`` finds the others).
+A user and password go in the URL (``redis://user:password@host:6379/0``, an ACL user); a CA bundle to check the
+server's certificate by, as ``ssl_ca_certs=`` or in the URL (``rediss://host:6380/0?ssl_ca_certs=/etc/ca.pem``).
+Nothing here connects: the first command does.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlsplit
+
+from redis.exceptions import RedisClusterException, RedisError
+
+from .._exceptions import InvalidRequestError
+from ._ranges import TIMEOUT_RANGE, in_range
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
+    from redis.asyncio.cluster import RedisCluster
+
+__all__ = ["UNREACHABLE", "Outage", "RedisStore", "connect", "hash_tagged"]
+
+logger = logging.getLogger("infobip_2fa_async")
+
+#: What a Redis that cannot be reached raises: redis-py's errors (a cluster with no node reachable raises
+#: ``RedisClusterException``, which is not a ``RedisError``) and the socket's own.
+UNREACHABLE = (RedisError, RedisClusterException, OSError)
+
+CLUSTER_SCHEMES = {"redis+cluster": "redis", "rediss+cluster": "rediss"}
+SCHEMES = ("redis", "rediss", "unix", *CLUSTER_SCHEMES)
+TLS_SCHEMES = ("rediss", "rediss+cluster")
+
+
+def connect(
+    url: str,
+    *,
+    timeout: float = 2.0,
+    connect_timeout: float | None = None,
+    ssl_ca_certs: str | os.PathLike[str] | None = None,
+) -> Redis | RedisCluster:
+    """A redis-py asyncio client for ``url``: ``Redis``, or ``RedisCluster`` for a ``redis+cluster://`` or
+    ``rediss+cluster://`` URL. It connects on its first command; close it with ``aclose()``.
+
+    Args:
+        url: ``redis://[user:password@]host:6379/0``, ``rediss://`` (TLS), ``unix:///path/redis.sock``,
+            ``redis+cluster://host:7000`` or ``rediss+cluster://host:7000`` (any node of a Redis Cluster; database 0
+            only). Query options are redis-py's (``?ssl_ca_certs=/path/ca.pem``, ``?ssl_cert_reqs=none``, ...).
+        timeout: Bound on each Redis call, in seconds (0.001 to 3,600).
+        connect_timeout: Bound on making a connection (default: ``timeout``).
+        ssl_ca_certs: A CA bundle (PEM file) that the server's certificate must chain to; TLS URLs only. Default: the
+            system's CAs (or the URL's ``ssl_ca_certs``).
+
+    Returns:
+        The client.
+
+    Raises:
+        InvalidRequestError: Not a URL of one of the schemes above, one redis-py cannot use (a bad port, a database
+            other than 0 on a cluster, ...), a timeout outside its range, or a CA bundle for a URL without TLS. The
+            message never holds the URL's password.
+    """
+    timeout = in_range("timeout", timeout, TIMEOUT_RANGE, "seconds")
+    connecting = timeout if connect_timeout is None else in_range("connect_timeout", connect_timeout, TIMEOUT_RANGE,
+                                                                  "seconds")  # fmt: skip
+    scheme = url.partition("://")[0].lower() if isinstance(url, str) and "://" in url else ""
+    if scheme not in SCHEMES:
+        raise InvalidRequestError(
+            "url", "must be a redis://, rediss://, unix://, redis+cluster:// or rediss+cluster:// URL, "
+                   f"e.g. redis://host:6379/0, not {_shown(url)}"
+        )  # fmt: skip
+    options: dict[str, Any] = {"socket_timeout": timeout, "socket_connect_timeout": connecting}
+    if ssl_ca_certs is not None:
+        if scheme not in TLS_SCHEMES:
+            raise InvalidRequestError(
+                "ssl_ca_certs", f"applies to TLS (rediss:// or rediss+cluster://), not {scheme}://"
+            )
+        options["ssl_ca_certs"] = os.fspath(ssl_ca_certs)
+    try:
+        if scheme in CLUSTER_SCHEMES:
+            from redis.asyncio.cluster import RedisCluster
+
+            return RedisCluster.from_url(CLUSTER_SCHEMES[scheme] + url[len(scheme) :], **options)
+        from redis.asyncio import Redis
+
+        return Redis.from_url(url, **options)
+    except (ValueError, TypeError, LookupError, RedisError, RedisClusterException) as error:  # e.g. a database not 0
+        problem = _without_password(str(error), url)
+        raise InvalidRequestError("url", f"cannot be used ({type(error).__name__}: {problem}): {_shown(url)}") from None
+
+
+def _password(url: str) -> str | None:
+    try:
+        return urlsplit(url).password
+    except ValueError:
+        return None
+
+
+def _without_password(text: str, url: str) -> str:
+    password = _password(url)
+    return text.replace(password, "***") if password else text
+
+
+def _shown(url: object) -> str:
+    """The URL for a message, its password replaced by ``***``."""
+    if not isinstance(url, str):
+        return repr(url)
+    scheme, separator, rest = url.partition("://")
+    authority, slash, path = rest.partition("/")
+    user, at, host = authority.rpartition("@")
+    if at and ":" in user:
+        user = user.split(":", 1)[0] + ":***"
+    return repr(f"{scheme}{separator}{user}{at}{host}{slash}{path}")
+
+
+def hash_tagged(key: str) -> str:
+    """``key`` as the start of key names that share one Redis Cluster slot: as given when it holds a hash tag (Redis
+    hashes only the text between its first ``{`` and the first ``}`` after it, when that is not empty), else wrapped
+    in braces (``sms`` -> ``{sms}``)."""
+    start = key.find("{")
+    if start >= 0 and key.find("}", start + 1) > start + 1:
+        return key
+    return "{" + key + "}"
+
+
+class Outage:
+    """A warning logged once per outage: at the first failure of a run of them, and when Redis answers again."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self.logged = False
+
+    def failed(self, error: BaseException, consequence: str) -> None:
+        if not self.logged:
+            logger.warning("%s; %s", error, consequence)
+            self.logged = True
+
+    def reached(self) -> None:
+        if self.logged:
+            logger.warning("%s reaches Redis again", self.what)
+            self.logged = False
+
+
+_Store = TypeVar("_Store", bound="RedisStore")
+
+
+class RedisStore:
+    """What the shield's and the verifier's Redis stores share: a name that is their keys' hash tag (every key is
+    ``<space>:{<name>}:...``, so each script's keys sit in one Cluster slot), connections made by ``from_url`` and
+    closed by ``aclose``, script calls whose Redis errors become the store's own error, and ``reset``."""
+
+    shared = True
+    _space = ""  # the keys' first part: "shield", "verify"
+    _what = ""  # what the store serves, for messages: "shield", "verifier"
+
+    def __init__(self, redis: Redis | RedisCluster, name: str) -> None:
+        if not isinstance(name, str) or not name or "{" in name or "}" in name:
+            raise InvalidRequestError(
+                "name", f"must be a non-empty string without braces naming the {self._what}, e.g. 'login'"
+            )
+        self.name = name
+        self.calls = 0
+        """How many times this store asked Redis."""
+        self._redis: Any = redis  # redis-py's annotations are looser than its answers; read them as documented
+        self._owned = False
+        self._namespace = f"{self._space}:{{{name}}}:"
+        self._outage = Outage(f"the {self._what} {name!r}")
+
+    @classmethod
+    def _connected(
+        cls: type[_Store], url: str, timeout: float, ssl_ca_certs: str | os.PathLike[str] | None, **arguments: Any
+    ) -> _Store:
+        store = cls(connect(url, timeout=timeout, ssl_ca_certs=ssl_ca_certs), **arguments)
+        store._owned = True
+        return store
+
+    async def _call(self, script: Any, keys: Sequence[str], arguments: Sequence[Any], error: type[Exception],
+                    consequence: str) -> Any:  # fmt: skip
+        """One script call; a Redis that cannot be reached raises ``error`` (its message: what failed, then
+        ``consequence``)."""
+        self.calls += 1
+        try:
+            answer = await script(keys=keys, args=arguments)
+        except UNREACHABLE as failure:
+            raise error(
+                f"the {self._what} {self.name!r} cannot reach Redis ({type(failure).__name__}){consequence}"
+            ) from failure
+        self._outage.reached()
+        return answer
+
+    async def reset(self) -> None:
+        """Forget everything of this store (for tests and new starts): scans its keys, on every node of a cluster,
+        and deletes them."""
+        async for key in self._redis.scan_iter(match=self._namespace.replace("{", "\\{").replace("}", "\\}") + "*"):
+            await self._redis.delete(key)
+
+    async def aclose(self) -> None:
+        """Close the Redis connections, if ``from_url`` made them."""
+        if self._owned:
+            await self._redis.aclose()
+
+    async def __aenter__(self: _Store) -> _Store:
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self.aclose()

@@ -1,0 +1,224 @@
+"""Redis as fleets run it: a Redis Cluster, TLS with a CA bundle, ACL users. A campaign with a worker killed runs on
+one Redis, a Cluster and over TLS; every script's keys sit in one Cluster slot; ``connect`` takes each kind of URL
+and never shows a password."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+import traceback
+import uuid
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from infobip_2fa_async import GateUnavailableError, InvalidRequestError
+from infobip_2fa_async.redis import (
+    Campaign,
+    RedisGate,
+    RedisShieldStore,
+    RedisVerificationStore,
+    Row,
+    connect,
+    report_campaign,
+    submit_campaign,
+)
+from infobip_2fa_async.redis._connect import hash_tagged
+from infobip_2fa_async.sandbox import Sandbox
+from infobip_2fa_async.shield import Shield
+
+from .test_redis_campaign import _app
+
+ROWS = 1500
+SECRET = "a-test-secret-of-32-characters!!"
+
+WORKER = """
+import asyncio, sys
+from infobip_2fa_async.redis import run_worker
+
+tally = asyncio.run(run_worker(sys.argv[1], sys.argv[2], base_url=sys.argv[3], api_key="sandbox-key",
+                               concurrency=20, lease=1))
+print(tally.sent, tally.unknown)
+"""
+
+
+async def test_a_campaign_with_a_worker_killed_sends_no_row_twice(fleet_url: str, tmp_path: Path) -> None:
+    sandbox = Sandbox()
+    app, message = await _app(sandbox)
+    name = f"test-{uuid.uuid4().hex[:8]}"
+    numbers = [f"4176{n + 2:07d}" for n in range(ROWS)]
+    rows = (Row(index, index + 2, to, {"name": "Ana"}) for index, to in enumerate(numbers))
+    async with connect(fleet_url) as redis:
+        assert await submit_campaign(redis, name, rows, application_id=app, message_id=message, rate=1000) == ROWS
+        async with sandbox.serve() as server:
+            workers = [
+                await asyncio.create_subprocess_exec(
+                    sys.executable, "-c", WORKER, fleet_url, name, server.base_url,
+                    stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, stdin=asyncio.subprocess.DEVNULL,
+                )
+                for _ in range(3)
+            ]  # fmt: skip
+            while len(sandbox.outbox) < 300:  # noqa: ASYNC110  (real processes are sending; poll what they did)
+                await asyncio.sleep(0.01)
+            workers[0].kill()  # a machine dies mid-run
+            await workers[0].wait()
+            outputs = [await asyncio.wait_for(worker.communicate(), 120) for worker in workers[1:]]
+            assert all(worker.returncode == 0 for worker in workers[1:]), [err.decode()[-2000:] for _, err in outputs]
+        tally = await report_campaign(redis, name, tmp_path / "journal.jsonl")
+        keys = [key async for key in redis.scan_iter(match=f"infobip-2fa:campaign:\\{{{name}\\}}:*")]
+    delivered = Counter(message.to for message in sandbox.outbox)
+    assert max(delivered.values()) == 1, "somebody was texted twice"
+    states = {}
+    for line in (tmp_path / "journal.jsonl").read_text().splitlines():
+        entry = json.loads(line)
+        states[entry["to"]] = entry["status"]
+    unknown = {to for to, status in states.items() if status in ("taken", "unknown")}
+    assert set(delivered) | unknown == set(numbers), "every row is sent or of unknown fate"
+    assert len(unknown) <= 20, "only the dead worker's rows between claim and outcome"
+    assert (tally.sent, tally.unknown) == (ROWS - len(unknown), len(unknown))
+    assert len({_slot(key) for key in keys}) == 1, "a campaign's keys, its gate's too, sit in one slot"
+    assert any(key.endswith(b":gate:tat") for key in keys)
+
+
+def _slot(key: bytes) -> int:
+    from redis.crc import key_slot
+
+    return int(key_slot(key))
+
+
+def test_every_script_keeps_its_keys_in_one_slot() -> None:
+    """The key names each script is called with share their hash tag (a Cluster answers CROSSSLOT otherwise, which the
+    tests on the cluster would show; this says why)."""
+    import fakeredis
+    from redis.crc import key_slot
+
+    redis = fakeredis.FakeAsyncRedis()
+    gate = RedisGate(redis, key="sms-login")
+    assert gate._keys == ["{sms-login}:tat", "{sms-login}:pause"]
+    campaign = Campaign(redis, "spring")
+    campaign.bind("0123abcd")
+    keys = [campaign.settings_key, campaign.submitter_key, campaign.chunks_key, campaign.states_key,
+            campaign.journal_key, *RedisGate(redis, key=campaign.gate_key)._keys]  # fmt: skip
+    assert len({key_slot(key.encode()) for key in keys}) == 1
+    assert {hash_tagged(key) for key in ("a{b}c", "{x}")} == {"a{b}c", "{x}"}, "a key with a tag keeps it"
+    assert [hash_tagged(key) for key in ("a{}b", "a}b{", "plain")] == ["{a{}b}", "{a}b{}", "{plain}"]
+    for name in ("a}b", "a{b"):  # any campaign name: its keys share whatever tag the name leaves
+        odd = Campaign(redis, name)
+        odd.bind("id")
+        assert len({key_slot(key.encode()) for key in (odd.settings_key, odd.states_key, odd.gate_key)}) == 1
+
+
+# --- ACL users, TLS, URLs ---
+
+
+async def _nodes(url: str) -> list[Any]:
+    """A client per server behind ``url``: the one server, or each master of a cluster."""
+    client: Any = connect(url)
+    if not hasattr(client, "get_nodes"):
+        return [client]
+    await client.initialize()
+    nodes = [connect(f"redis://{node.host}:{node.port}/0") for node in client.get_nodes()]
+    await client.aclose()
+    return nodes
+
+
+async def test_an_acl_user_works_through_the_url_and_its_password_shows_nowhere(
+    fleet_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    user, password = f"fleet-{uuid.uuid4().hex[:8]}", f"pw-{uuid.uuid4().hex}"
+    nodes = await _nodes(fleet_url)
+    for node in nodes:
+        await node.execute_command("ACL", "SETUSER", user, "on", f">{password}", "~*", "+@all")
+    scheme, rest = fleet_url.split("://", 1)
+    as_user = f"{scheme}://{user}:{password}@{rest}"
+    wrong = f"{scheme}://{user}:{password}-wrong@{rest}"
+    caplog.set_level(logging.DEBUG)
+    try:
+        async with RedisGate.from_url(as_user, key=uuid.uuid4().hex, rate=100) as gate:
+            await gate.enter()
+            seen = [repr(gate)]
+        async with RedisShieldStore.from_url(as_user, name=uuid.uuid4().hex) as shield_store:
+            assert (await Shield(store=shield_store, secret=SECRET).check("447400123456")).allowed
+            seen.append(repr(shield_store))
+        async with RedisVerificationStore.from_url(as_user, name=uuid.uuid4().hex) as verification_store:
+            seen.append(repr(verification_store))
+        async with RedisGate.from_url(wrong, key="k", rate=100, timeout=1) as refused:
+            with pytest.raises(GateUnavailableError) as caught:
+                await refused.enter()
+        async with RedisGate.from_url(wrong, key="k", rate=100, timeout=1, fail_open=True) as opened:
+            await opened.enter()  # through, with the outage logged
+        error: BaseException | None = caught.value
+        while error is not None:
+            seen += [str(error), repr(error)]
+            error = error.__cause__ or error.__context__
+        seen += traceback.format_exception(caught.value)
+        seen.append(caplog.text)
+        for bad in ("redis://u:PW@127.0.0.1:70000/0", "ftp://u:PW@h", "redis+cluster://u:PW@127.0.0.1:1/3"):
+            with pytest.raises(InvalidRequestError) as invalid:
+                connect(bad.replace("PW", password))
+            seen += [str(invalid.value), repr(invalid.value)]
+        assert not [text for text in seen if password in text]
+        assert any("AuthenticationError" in text or "ResponseError" in text for text in seen), seen
+    finally:
+        for node in nodes:
+            await node.execute_command("ACL", "DELUSER", user)
+            await node.aclose()
+
+
+async def test_tls_checks_the_server_against_the_ca_given(redis_tls_url: str, redis_tls_ca: str) -> None:
+    plain = redis_tls_url.split("?", 1)[0]
+    async with RedisGate.from_url(plain, key=uuid.uuid4().hex, rate=100, ssl_ca_certs=Path(redis_tls_ca)) as gate:
+        await gate.enter()
+    async with RedisVerificationStore.from_url(plain, name=uuid.uuid4().hex, ssl_ca_certs=redis_tls_ca) as store:
+        assert (await store.load("record", "marker", 0)).data is None
+    # Without the CA, the server's certificate chains to nothing this machine trusts: refused, never sent.
+    async with RedisGate.from_url(plain, key="k", rate=100, timeout=2) as untrusted:
+        with pytest.raises(GateUnavailableError) as caught:
+            await untrusted.enter()
+    assert "CERTIFICATE_VERIFY_FAILED" in str(caught.value.__cause__)
+
+
+def test_connect_takes_each_kind_of_url_and_refuses_the_rest() -> None:
+    from redis.asyncio import Redis
+    from redis.asyncio.cluster import RedisCluster
+
+    assert isinstance(connect("redis://127.0.0.1:1/0"), Redis)
+    assert isinstance(connect("rediss://127.0.0.1:1/0", ssl_ca_certs="/nonexistent/ca.pem"), Redis)
+    assert isinstance(connect("unix:///tmp/redis.sock"), Redis)
+    assert isinstance(connect("redis+cluster://127.0.0.1:1"), RedisCluster)
+    assert isinstance(connect("REDISS+CLUSTER://127.0.0.1:1", ssl_ca_certs="/nonexistent/ca.pem"), RedisCluster)
+    for url, argument in (
+        ("http://127.0.0.1:6379", "url"),
+        ("127.0.0.1:6379", "url"),
+        ("redis+cluster://127.0.0.1:1/3", "url"),  # a cluster has database 0 only
+    ):
+        with pytest.raises(InvalidRequestError) as caught:
+            connect(url)
+        assert caught.value.argument == argument
+    with pytest.raises(InvalidRequestError) as caught:
+        connect("redis://127.0.0.1:1/0", ssl_ca_certs="/etc/ssl/ca.pem")
+    assert caught.value.argument == "ssl_ca_certs"
+    with pytest.raises(InvalidRequestError) as caught:
+        connect("redis://127.0.0.1:1/0", timeout=0)
+    assert caught.value.argument == "timeout"
+
+
+async def test_run_worker_refuses_a_url_it_cannot_use_before_anything_else() -> None:
+    from infobip_2fa_async.redis import run_worker
+
+    with pytest.raises(InvalidRequestError) as caught:
+        await run_worker("http://127.0.0.1:1", "c", api_key="k")
+    assert caught.value.argument == "url"
+
+
+def test_the_stores_and_the_gate_share_one_way_to_connect() -> None:
+    for made in (
+        RedisGate.from_url("redis+cluster://127.0.0.1:1", key="k"),
+        RedisShieldStore.from_url("redis+cluster://127.0.0.1:1", name="n"),
+        RedisVerificationStore.from_url("redis+cluster://127.0.0.1:1", name="n"),
+    ):
+        assert type(made._redis).__name__ == "RedisCluster"
