@@ -24,7 +24,9 @@ from ._exceptions import (
     RequestNotSentError,
     ResponseDecodeError,
     ResponseTooLargeError,
+    SendRefusedError,
     ServerError,
+    ShieldUnavailableError,
     TransportError,
 )
 from ._gate import Gate, LocalGate
@@ -45,7 +47,7 @@ from ._version import __version__
 
 if TYPE_CHECKING:
     from ._bulk import BulkResult, SendPinRequest
-    from ._hooks import CallFinished, CallStarted, Hook, RequestSent, ResponseReceived, RetryScheduled
+    from ._hooks import CallFinished, CallStarted, Hook, RequestSent, ResponseReceived, RetryScheduled, SendRefused
     from ._management_models import (
         Application,
         ApplicationConfiguration,
@@ -77,7 +79,8 @@ _LAZY = {
     "Templates": "._resources.templates",
     **dict.fromkeys(["BulkResult", "SendPinRequest"], "._bulk"),
     **dict.fromkeys(
-        ["CallFinished", "CallStarted", "Hook", "RequestSent", "ResponseReceived", "RetryScheduled"], "._hooks"
+        ["CallFinished", "CallStarted", "Hook", "RequestSent", "ResponseReceived", "RetryScheduled", "SendRefused"],
+        "._hooks",
     ),
 }  # fmt: skip
 
@@ -161,7 +164,10 @@ __all__ = [
     "RetryPolicy",
     "RetryScheduled",
     "SendPinRequest",
+    "SendRefused",
+    "SendRefusedError",
     "ServerError",
+    "ShieldUnavailableError",
     "SmsStatus",
     "Templates",
     "TransportError",

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import attrs
 import httpx
 
-from ._config import resolve_api_key, resolve_base_url, user_agent
+from ._config import resolve_base_url, user_agent
 from ._endpoints import check_api_version
 from ._exceptions import ConfigurationError
 from ._gate import Gate
@@ -32,7 +32,6 @@ from ._resources.pins import Pins
 from ._retry import RetryPolicy
 
 if TYPE_CHECKING:
-    from ._backends import Backend
     from ._bulk import BeforeSend, BulkResult, Progress, SendPinRequest
     from ._connection import VerifyArg
     from ._hooks import Hook
@@ -40,6 +39,7 @@ if TYPE_CHECKING:
     from ._resources.email_templates import EmailTemplates
     from ._resources.templates import Templates
     from ._transport import HttpTransport
+    from .auth import Auth
     from .shield import Shield
 
 __all__ = ["TwoFactorClient"]
@@ -55,7 +55,7 @@ class TwoFactorClient(Pins):
     follows a redirect.
 
     Args:
-        api_key: The API key; default ``$INFOBIP_API_KEY``.
+        api_key: The API key (the same as ``auth=ApiKey(key)``); default ``$INFOBIP_API_KEY``.
         base_url: Your account's base URL (``https://xxxxx.api.infobip.com``); default ``$INFOBIP_BASE_URL``, then
             ``https://api.infobip.com``. Without a scheme, ``https://`` is assumed; ``http://`` only for loopback
             or with ``allow_insecure_http``.
@@ -80,12 +80,15 @@ class TwoFactorClient(Pins):
         hooks: ``Hook`` instances told of every call, attempt and retry (``OpenTelemetryHooks``, your own).
         sleep: What waits between retries (default ``asyncio.sleep``); tests inject one that does not wait.
         clock: What deadlines and bulk rate limits read (default ``time.monotonic``).
+        auth: How the client proves who it is, instead of ``api_key``: ``ApiKey``, ``BasicAuth``, ``IbssoToken`` or
+            ``OAuth2ClientCredentials`` (``infobip_2fa_async.auth``). With neither, the environment's: see
+            ``auth_from_env``.
         shield: A ``infobip_2fa_async.shield.Shield`` that every PIN send and resend (SMS, voice, e-mail) asks
             first and ``verify_pin`` tells of verified PINs; the operations that send take ``requester=`` for it.
             None (default): no shield, no shield work, and ``requester=`` is ignored.
 
     Raises:
-        ConfigurationError: No API key, an unusable key or base URL, conflicting arguments.
+        ConfigurationError: No credentials, unusable ones, an unusable base URL, conflicting arguments.
         InvalidRequestError: A timeout, deadline or size that means nothing (0, negative, NaN, infinite).
     """
 
@@ -110,8 +113,11 @@ class TwoFactorClient(Pins):
         sleep: Sleep | None = None,
         clock: Callable[[], float] | None = None,
         shield: Shield | None = None,
+        auth: Auth | None = None,
     ) -> None:
-        key = resolve_api_key(api_key)
+        from .auth import resolve_auth
+
+        scheme = resolve_auth(api_key, auth)
         url = resolve_base_url(base_url, allow_insecure_http=allow_insecure_http)
         if not isinstance(retry, RetryPolicy):
             raise ConfigurationError(f"retry must be a RetryPolicy, not {type(retry).__name__}")
@@ -136,11 +142,12 @@ class TwoFactorClient(Pins):
         import asyncio  # here, not at the top: `import infobip_2fa_async` stays light (benchmarks/README.md)
 
         headers = {
-            "Authorization": f"App {key}",
             "Content-Type": "application/json",
             "Accept": "application/json",
             "User-Agent": user_agent(httpx.__version__),
         }
+        if scheme.header is not None:  # a fixed one; an OAuth2 bearer token goes with each request (``_tokens``)
+            headers["Authorization"] = scheme.header
         parsed = httpx.URL(url)
         host = parsed.host
         # Imported here, not at the top: the retry machinery, the converter and aiohttp load when the first
@@ -150,7 +157,7 @@ class TwoFactorClient(Pins):
         from ._hooks import Hooks
         from ._transport import HttpTransport
 
-        backend, respx_fallback = choose_backend(
+        backend = choose_backend(
             headers=headers,
             host=host,
             timeout=limits,
@@ -161,26 +168,31 @@ class TwoFactorClient(Pins):
             verify=verify,
             trust_env=trust_env,
         )
-        fallback = None if respx_fallback is None else _MadeOnce(respx_fallback)
+        clock = clock or time.monotonic
+        tokens = None
+        if scheme.header is None:
+            from ._tokens import Tokens
+            from .auth import OAuth2ClientCredentials
+
+            assert isinstance(scheme, OAuth2ClientCredentials)
+            tokens = Tokens(scheme, url, clock)
         transport_ = HttpTransport(
             backend=backend, base_url=url, host=host, policy=retry, timeout=limits, deadline=check_deadline(deadline),
-            sleep=sleep, clock=clock or time.monotonic, gate=gate, hooks=Hooks(hooks),
-            port=parsed.port or (443 if parsed.scheme == "https" else 80), respx_fallback=fallback,
+            sleep=sleep, clock=clock, gate=gate, hooks=Hooks(hooks),
+            port=parsed.port or (443 if parsed.scheme == "https" else 80), tokens=tokens,
         )  # fmt: skip
-        self._wire(transport_, version, sleep or asyncio.sleep, fallback, shield, derived=False)
+        self._wire(transport_, version, sleep or asyncio.sleep, shield, derived=False)
 
     def _wire(
-        self, transport: HttpTransport, api_version: int, sleep: Sleep, fallback: _MadeOnce | None,
-        shield: Shield | None, *, derived: bool,
+        self, transport: HttpTransport, api_version: int, sleep: Sleep, shield: Shield | None, *, derived: bool,
     ) -> None:  # fmt: skip
         """Set up a client around ``transport``: the PIN operations, the groups, and what ``send_many`` needs."""
         from ._resources import applications, email_templates, templates  # the management models load here
 
-        super().__init__(transport.call, api_version, shield)
+        super().__init__(transport.call, api_version, shield, transport.hooks)
         self._transport = transport
         self._sleep = sleep
         self._clock = transport.clock
-        self._fallback = fallback
         self._derived = derived
         self._applications = applications.Applications(self._call)
         self._templates = templates.Templates(self._call)
@@ -226,11 +238,10 @@ class TwoFactorClient(Pins):
             backend=base.backend, base_url=base.base_url, host=base.host, policy=policy,
             timeout=base.timeout if isinstance(timeout, NotGiven) else attempt_timeout(timeout),
             deadline=base.deadline if isinstance(deadline, NotGiven) else check_deadline(deadline),
-            sleep=base.sleep, clock=base.clock, gate=base.gate, hooks=base.hooks, port=base.port,
-            respx_fallback=self._fallback,
+            sleep=base.sleep, clock=base.clock, gate=base.gate, hooks=base.hooks, port=base.port, tokens=base.tokens,
         )  # fmt: skip
         derived = object.__new__(type(self))
-        derived._wire(transport, self.api_version, self._sleep, self._fallback, self._shield, derived=True)
+        derived._wire(transport, self.api_version, self._sleep, self._shield, derived=True)
         return derived
 
     @property
@@ -289,8 +300,6 @@ class TwoFactorClient(Pins):
         if self._derived:
             return
         await self._transport.aclose()
-        if self._fallback is not None:
-            await self._fallback.aclose()
 
     def send_many(
         self,
@@ -349,21 +358,3 @@ class TwoFactorClient(Pins):
             clock=self._clock,
             sleep=self._sleep,
         )
-
-
-class _MadeOnce:
-    """The httpx backend used while respx mocks, made at most once and shared by a client and every client
-    ``with_options`` made from it (so respx sees them all, and the first client closes it)."""
-
-    def __init__(self, make: Callable[[], Backend]) -> None:
-        self._make = make
-        self._made: Backend | None = None
-
-    def __call__(self) -> Backend:
-        if self._made is None:
-            self._made = self._make()
-        return self._made
-
-    async def aclose(self) -> None:
-        if self._made is not None:
-            await self._made.aclose()

@@ -1,4 +1,4 @@
-"""Client configuration: API key and base URL from arguments or the environment, and their checks."""
+"""Client configuration: the base URL from an argument or the environment, and its checks (credentials: ``auth``)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ __all__ = [
     "DEFAULT_BASE_URL",
     "is_ip_address",
     "is_loopback",
-    "resolve_api_key",
     "resolve_base_url",
     "user_agent",
 ]
@@ -28,31 +27,9 @@ DEFAULT_BASE_URL = "https://api.infobip.com"
 
 
 _ASCII_SPACE = " \t\r\n"
-# An API key travels in a header: printable ASCII only. Never echoed in a message.
-_KEY = re.compile(r"[\x21-\x7e]+")
 # What a base URL may hold, before it is taken apart: printable ASCII, no spaces (percent-encode anything else).
 _URL_CHARACTERS = re.compile(r"[\x21-\x7e]+")
 _HOST = re.compile(r"[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?(\.[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?)*\.?")
-
-
-def resolve_api_key(api_key: str | None) -> str:
-    """The API key given, else ``$INFOBIP_API_KEY``; a clear ConfigurationError when there is none or it cannot be
-    sent as it is. The message never shows the key."""
-    key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
-    missing = f"no Infobip API key: pass api_key=... or set the environment variable {API_KEY_ENV}"
-    if key is None:
-        raise ConfigurationError(missing)
-    if not isinstance(key, str):
-        raise ConfigurationError(f"the API key must be a string, not {type(key).__name__}")
-    key = key.strip(_ASCII_SPACE)  # a newline pasted along is harmless; any other oddity is refused below
-    if not key:
-        raise ConfigurationError(missing)
-    if not _KEY.fullmatch(key):
-        raise ConfigurationError(
-            "the API key holds a character that cannot go in an HTTP header (a space, a control character or a "
-            "non-ASCII character, often pasted along with it): an Infobip API key is printable ASCII only"
-        )
-    return key
 
 
 def is_loopback(host: str) -> bool:

@@ -19,7 +19,9 @@ The whole hierarchy::
     ├── ResponseDecodeError           a 2xx answer whose body is not the JSON the operation promises
     │   └── ResponseTooLargeError     a 2xx answer larger than the client's ``max_response_bytes``
     ├── DeadlineExceededError         the call's ``deadline`` ran out (``last_error`` is the failure before it)
-    └── GateUnavailableError          a shared gate (Redis) could not be reached: nothing was sent
+    ├── GateUnavailableError          a shared gate (Redis) could not be reached: nothing was sent
+    │   └── ShieldUnavailableError    the abuse shield's store (Redis) could not be reached: nothing was sent
+    └── SendRefusedError              the abuse shield refused to send a PIN (``reason``, ``retry_after``)
 
 An HTTP status with no class of its own (409, 422, ...) raises plain ``ApiError``.
 Messages never carry the API key or a PIN.
@@ -34,7 +36,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._shield_decision import ShieldDecision, ShieldReason
 
 __all__ = [
     "ApiError",
@@ -53,7 +58,9 @@ __all__ = [
     "RequestNotSentError",
     "ResponseDecodeError",
     "ResponseTooLargeError",
+    "SendRefusedError",
     "ServerError",
+    "ShieldUnavailableError",
     "TransportError",
 ]
 
@@ -226,8 +233,9 @@ class TransportError(InfobipError):
 
     Attributes:
         reason: ``connect_error``, ``connect_timeout``, ``pool_timeout``, ``tls_error``, ``proxy_error``,
-            ``protocol_error`` (never sent), or ``read_timeout``, ``write_timeout``, ``connection_dropped`` (an
-            answer cut short, or not HTTP at all), ``transport_error`` (maybe sent). A request that could not be
+            ``protocol_error``, ``token_error`` (no OAuth2 token could be had) (never sent), or ``read_timeout``,
+            ``write_timeout``, ``connection_dropped`` (an answer cut short, or not HTTP at all), ``transport_error``
+            (maybe sent). A request that could not be
             written is a ``protocol_error`` that was never sent, unless its head had already gone out: then it may
             have been read, and it is maybe sent.
         method: The request's method.
@@ -325,3 +333,35 @@ class GateUnavailableError(InfobipError):
     sent: ``maybe_sent`` is False. A gate built with ``fail_open=True`` lets requests through instead."""
 
     maybe_sent = False
+
+
+class ShieldUnavailableError(GateUnavailableError):
+    """The abuse shield's store (Redis) could not be asked and the shield fails closed, so nothing was sent
+    (``maybe_sent`` is False). A store built with ``fail_open=True`` lets sends through instead."""
+
+
+class SendRefusedError(InfobipError):
+    """The abuse shield (``infobip_2fa_async.shield``) refused to send a PIN: nothing was sent (``maybe_sent`` is
+    False).
+
+    The message names the rule, never the number, the requester or any secret.
+
+    Attributes:
+        reason: Which rule refused it (``ShieldReason``, a stable string).
+        retry_after: Seconds until the send would be let through, where waiting helps; None where it does not
+            (the number's country or type, for instance).
+        country: The number's region code, when known.
+        decision: The whole decision (``ShieldDecision``).
+    """
+
+    maybe_sent = False
+
+    def __init__(self, decision: ShieldDecision) -> None:
+        if decision.reason is None:
+            raise InvalidRequestError("decision", "a SendRefusedError needs a decision that refused")
+        self.decision = decision
+        self.reason: ShieldReason = decision.reason
+        self.retry_after = decision.retry_after
+        self.country = decision.country
+        wait = "" if decision.retry_after is None else f"; it may be let through in {decision.retry_after:g} s"
+        super().__init__(f"the shield refused this send ({self.reason.value}): {self.reason.description}{wait}")

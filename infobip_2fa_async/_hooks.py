@@ -4,6 +4,8 @@ starts, as each attempt goes out and comes back, when a retry is scheduled and w
 A hook is an object of a ``Hook`` subclass that overrides the methods it cares about; each receives one frozen
 event of plain data: the operation's name, the HTTP method, the path template (``/2fa/2/pin/{pinId}/verify``:
 never an id), the status, the attempt, durations, ``maybe_sent``. Never the API key, a PIN or a phone number.
+The abuse shield's refusals are told too (``on_send_refused``: the rule and the country, never the number, an IP
+or an id), by the PIN operations of a client made with ``shield=``.
 
 A client built without hooks does no hook work at all (a check of an empty tuple at each point where an event could
 be told); only the methods a hook overrides are called, and an event is built only when some hook watches it. Hook
@@ -21,11 +23,14 @@ import inspect
 import itertools
 import logging
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from ._exceptions import ConfigurationError
+
+if TYPE_CHECKING:
+    from ._shield_decision import ShieldDecision
 
 __all__ = [
     "CallFinished",
@@ -35,6 +40,7 @@ __all__ = [
     "RequestSent",
     "ResponseReceived",
     "RetryScheduled",
+    "SendRefused",
 ]
 
 logger = logging.getLogger("infobip_2fa_async")
@@ -48,7 +54,7 @@ class CallStarted:
 
     Attributes:
         call_id: A number unique to this call in this process, the same in each of its events.
-        operation: The client method called, e.g. ``"send_pin"`` or ``"create_application"``.
+        operation: The client method called, e.g. ``"send_pin"`` or ``"applications.create"``.
         method: The HTTP method, e.g. ``"POST"``.
         route: The path with placeholders instead of ids, e.g. ``"/2fa/2/pin/{pinId}/verify"``.
         server_address: The API's host name.
@@ -155,6 +161,40 @@ class CallFinished:
         return cls(call_id, operation, outcome, type(error).__name__, status, attempts, duration, bool(maybe_sent))
 
 
+@attrs.frozen
+class SendRefused:
+    """The abuse shield refused a PIN send or resend before it went out (nothing was sent, ``SendRefusedError`` is
+    raised), or in monitor mode would have (it was sent all the same). Told before any call starts, so it has no
+    ``call_id``; never the number, an IP, a user, session or device id, or a ``pinId``.
+
+    Attributes:
+        operation: The client method called: ``"send_pin"``, ``"resend_voice_pin"``, ``"send_email_pin"``, ...
+        reason: Which rule: a ``ShieldReason`` value (``"number_cooldown"``, ``"ip_cap"``, ``"prefix_breaker"``,
+            ``"country"``, ...).
+        channel: ``"sms"``, ``"voice"`` or ``"email"``.
+        country: The number's region code (``"GB"``; ``"001"`` for non-geographic numbers), or None when unknown
+            (an e-mail address, a resend of a PIN the shield does not remember).
+        monitor: True when the shield only monitors: the send was not stopped.
+        retry_after: Seconds until the send would be let through, where waiting helps; else None.
+        resend: Whether it was a resend of an earlier PIN.
+    """
+
+    operation: str
+    reason: str
+    channel: str
+    country: str | None
+    monitor: bool
+    retry_after: float | None
+    resend: bool
+
+    @classmethod
+    def of(cls, operation: str, decision: ShieldDecision) -> SendRefused:
+        """The event of a decision that refused (``decision.reason`` set)."""
+        reason = "" if decision.reason is None else decision.reason.value
+        return cls(operation, reason, decision.channel, decision.country, decision.mode == "monitor",
+                   decision.retry_after, decision.resend)  # fmt: skip
+
+
 class Hook:
     """Base class of instrumentation hooks: override the methods you need; the others cost nothing."""
 
@@ -173,6 +213,9 @@ class Hook:
     def on_call_finished(self, event: CallFinished) -> None:
         """A call ended."""
 
+    def on_send_refused(self, event: SendRefused) -> None:
+        """The abuse shield refused a send (or, in monitor mode, would have)."""
+
 
 #: A hook's method for one event, bound to the hook.
 Watcher = Callable[[Any], None]
@@ -184,7 +227,7 @@ class Hooks:
     nobody watches costs that one check, as httpx's event hooks do."""
 
     __slots__ = ("_failed", "call_finished", "call_started", "hooks", "request_sent", "response_received",
-                 "retry_scheduled", "watched")  # fmt: skip
+                 "retry_scheduled", "send_refused", "watched")  # fmt: skip
 
     def __init__(self, hooks: Iterable[object]) -> None:
         checked: list[Hook] = []
@@ -201,9 +244,11 @@ class Hooks:
         # started (an OpenTelemetry span made current) is then detached last-in, first-out.
         finished = self._watchers("on_call_finished")
         self.call_finished = None if finished is None else finished[::-1]
-        # Whether any hook watches any event: when none does, the client does no hook work at all.
+        # Whether any hook watches a call's events: when none does, the transport does no hook work at all.
         self.watched = any((self.call_started, self.request_sent, self.response_received, self.retry_scheduled,
                             self.call_finished))  # fmt: skip
+        # Told by the PIN operations, before a call starts, only by a client with a shield.
+        self.send_refused = self._watchers("on_send_refused")
         self._failed: set[tuple[int, str]] = set()
 
     def _watchers(self, name: str) -> tuple[Watcher, ...] | None:
@@ -211,7 +256,12 @@ class Hooks:
 
     def __bool__(self) -> bool:
         """Whether any hook watches any event."""
-        return self.watched
+        return self.watched or self.send_refused is not None
+
+    def refused(self, operation: str, decision: ShieldDecision) -> None:
+        """Tell the hooks watching refusals that the shield refused a send of ``operation`` (or would have)."""
+        if self.send_refused:
+            self.emit(self.send_refused, SendRefused.of(operation, decision))
 
     @staticmethod
     def new_call_id() -> int:

@@ -8,11 +8,13 @@ Lines, per CSV row (``index`` counts data rows from 0, ``line`` is the file line
   after the rate limit, so a row left "taken" by a crash may have been sent, and nothing else is "taken";
 - then its outcome: ``"sent"`` (with ``pinId`` and the ``smsStatus``/``callStatus`` answered), ``"not_sent"`` (the
   service answered but did not send it: number lookup found the number unreachable, ``MESSAGE_NOT_SENT``),
-  ``"failed"`` (refused: nothing was sent) or ``"unknown"`` (a 5xx, a timeout or a dropped connection: it may
-  have gone out).
+  ``"failed"`` (refused: nothing was sent), ``"unknown"`` (a 5xx, a timeout or a dropped connection: it may
+  have gone out) or ``"refused"`` (the abuse shield of ``--shield`` refused it before it went out: nothing was sent,
+  with the rule as ``reason``).
 
 A rerun reads it first: a row's last well-formed line is its state. Sent rows are skipped; failed rows are tried
-again; unknown and taken rows are held back until ``--retry-unknown``; not-sent rows until ``--retry-not-sent``. A
+again; unknown and taken rows are held back until ``--retry-unknown``; not-sent rows until ``--retry-not-sent``;
+refused rows are final (the shield said no: a rerun never sends them). A
 last line cut short by a crash is fenced off (a newline is added before anything else is appended), so it can never
 swallow the next line.
 
@@ -22,7 +24,8 @@ Exit codes (``exit_code``), read from the whole journal, not only the last run:
 0     every row was sent
 1     the command could not run (no API key, an unreadable file, the API refused the key, ...)
 2     usage error (argparse)
-3     some rows failed or were not sent, none is of unknown fate: a rerun tries the failed ones again
+3     some rows failed, were not sent or were refused by the shield, none is of unknown fate: a rerun tries the
+      failed ones again
 4     some rows are of unknown fate (may have been sent) and are held back: check, then ``--retry-unknown``
 5     stopped because the application's quota is spent (429s with a long ``Retry-After`` for several numbers in a
       row): the rows not tried are left for a rerun after the reset the summary names
@@ -45,7 +48,14 @@ from typing import IO, Any
 
 import attrs
 
-from ._exceptions import ApiError, AuthenticationError, InfobipError, PermissionDeniedError, QuotaExceededError
+from ._exceptions import (
+    ApiError,
+    AuthenticationError,
+    InfobipError,
+    PermissionDeniedError,
+    QuotaExceededError,
+    SendRefusedError,
+)
 from ._models import PinSent
 
 __all__ = [
@@ -56,6 +66,7 @@ __all__ = [
     "EXIT_QUOTA",
     "EXIT_UNKNOWN",
     "QUOTA_NUMBERS",
+    "REFUSED",
     "STATES",
     "Brake",
     "HeldBack",
@@ -66,8 +77,9 @@ __all__ = [
 ]
 
 # Row states, one byte per row in memory (a million rows cost a megabyte).
-NEW, SENT, FAILED, UNKNOWN, TAKEN, NOT_SENT = 0, 1, 2, 3, 4, 5
-STATES = {"sent": SENT, "failed": FAILED, "unknown": UNKNOWN, "taken": TAKEN, "not_sent": NOT_SENT}
+NEW, SENT, FAILED, UNKNOWN, TAKEN, NOT_SENT, REFUSED = 0, 1, 2, 3, 4, 5, 6
+STATES = {"sent": SENT, "failed": FAILED, "unknown": UNKNOWN, "taken": TAKEN, "not_sent": NOT_SENT,
+          "refused": REFUSED}  # fmt: skip
 
 EXIT_ALL_SENT, EXIT_ERROR, EXIT_FAILED, EXIT_UNKNOWN, EXIT_QUOTA, EXIT_INTERRUPTED = 0, 1, 3, 4, 5, 130
 
@@ -142,7 +154,7 @@ class Brake:
 
 
 def outcome(index: int, line: int, to: str, *, result: PinSent | None, error: InfobipError | None) -> dict[str, Any]:
-    """The journal line of a row's outcome: sent, not_sent, failed or unknown."""
+    """The journal line of a row's outcome: sent, not_sent, failed, unknown or refused (by the abuse shield)."""
     entry: dict[str, Any] = {"index": index, "line": line, "to": to}
     if result is not None:
         entry["status"] = "sent" if result.message_sent else "not_sent"
@@ -154,6 +166,8 @@ def outcome(index: int, line: int, to: str, *, result: PinSent | None, error: In
         return entry
     assert error is not None
     entry["status"] = "unknown" if error.maybe_sent else "failed"
+    if isinstance(error, SendRefusedError):  # final: the rule, never retried
+        entry["status"], entry["reason"] = "refused", error.reason.value
     described: dict[str, Any] = {"type": type(error).__name__, "message": str(error)}
     if isinstance(error, ApiError):
         described["status"] = error.status_code
@@ -178,9 +192,10 @@ class Tally:
     failed: int = 0
     unknown: int = 0
     untried: int = 0
+    refused: int = 0
 
     def count(self, status: str) -> None:
-        """Count one outcome: "sent", "not_sent", "failed" or "unknown"."""
+        """Count one outcome: "sent", "not_sent", "failed", "unknown" or "refused"."""
         setattr(self, status, getattr(self, status) + 1)
 
     @classmethod
@@ -196,6 +211,8 @@ class Tally:
                 tally.failed += 1
             elif state in (UNKNOWN, TAKEN):
                 tally.unknown += 1
+            elif state == REFUSED:
+                tally.refused += 1
             else:
                 tally.untried += 1
         return tally
@@ -208,13 +225,14 @@ class Tally:
             return EXIT_INTERRUPTED
         if self.unknown:
             return EXIT_UNKNOWN
-        if self.failed or self.not_sent or self.untried:
+        if self.failed or self.not_sent or self.untried or self.refused:
             return EXIT_FAILED
         return EXIT_ALL_SENT
 
     def line(self) -> str:
-        """``"298 sent, 1 not sent, 2 failed, 0 unknown"``."""
+        """``"298 sent, 1 not sent, 2 failed, 0 unknown"`` (and ``", 3 refused by the shield"`` when some were)."""
         text = f"{self.sent} sent, {self.not_sent} not sent, {self.failed} failed, {self.unknown} unknown"
+        text += f", {self.refused} refused by the shield" if self.refused else ""
         return text + (f", {self.untried} not tried yet" if self.untried else "")
 
 

@@ -44,11 +44,12 @@ __all__ = [
 #: (``protocol_error`` also names an answer that could not be parsed, a ``RequestMaybeSentError``: the request went
 #: out; what proves "never sent" is the error's class, the reason says why.)
 NOT_SENT_REASONS = frozenset(
-    {"connect_error", "connect_timeout", "pool_timeout", "tls_error", "proxy_error", "protocol_error"}
+    {"connect_error", "connect_timeout", "pool_timeout", "tls_error", "proxy_error", "protocol_error", "token_error"}
 )
 #: Those of them that are transient, so retried: the next connection may well succeed. A certificate that fails, a
-#: proxy that refuses the tunnel and a request that cannot be written fail the same way again.
-RETRIED_NOT_SENT_REASONS = frozenset({"connect_error", "connect_timeout", "pool_timeout"})
+#: proxy that refuses the tunnel and a request that cannot be written fail the same way again. (``token_error``: no
+#: OAuth2 token could be had, for a reason other than refused credentials, so the request was not sent.)
+RETRIED_NOT_SENT_REASONS = frozenset({"connect_error", "connect_timeout", "pool_timeout", "token_error"})
 
 
 def _non_negative(instance: object, attribute: attrs.Attribute[float], value: float) -> None:

@@ -18,7 +18,7 @@ import logging
 import random
 import time
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from urllib.parse import urlencode
 
 import tenacity
@@ -48,6 +48,9 @@ from ._protocol import encode_body, read_answer
 from ._request import ApiRequest, BeforeSendHook
 from ._retry import RetryDecision, RetryPolicy, decide
 
+if TYPE_CHECKING:
+    from ._tokens import Tokens
+
 __all__ = ["HttpTransport"]
 
 T = TypeVar("T")
@@ -59,10 +62,7 @@ _TIMEOUT_REASONS = frozenset({"connect_timeout", "read_timeout", "write_timeout"
 
 class HttpTransport:
     """Sends ApiRequests through a backend with the client's retry policy, timeout, deadline and, when it has one,
-    the client's gate.
-
-    ``respx_fallback`` is not used: the backend ``choose_backend`` makes switches to httpx by itself while respx
-    mocks (``_backends._respx``); it stays until the facade stops passing it.
+    the client's gate. With ``tokens`` (OAuth2), each attempt carries the client's bearer token.
     """
 
     def __init__(
@@ -79,9 +79,10 @@ class HttpTransport:
         gate: Gate | None = None,
         hooks: Hooks | None = None,
         port: int = 443,
-        respx_fallback: Callable[[], Backend] | None = None,
+        tokens: Tokens | None = None,
     ) -> None:
         self.backend = backend
+        self.tokens = tokens
         self.hooks = hooks if hooks is not None else Hooks(())
         self.port = port
         self.base_url = base_url
@@ -246,7 +247,11 @@ class _Attempt(Generic[T]):
         status = None
         try:
             try:
-                response = await transport.backend.send(request.method, self.url, self.body, timeouts)
+                if transport.tokens is None:
+                    response = await transport.backend.send(request.method, self.url, self.body, timeouts)
+                else:
+                    response = await transport.tokens.send(transport.backend, request.method, self.url, self.body,
+                                                           timeouts)  # fmt: skip
             except Exception as unanswered:
                 typed = self._unanswered(unanswered, timeouts)
                 if typed is unanswered:

@@ -21,7 +21,11 @@ Metrics:
   ``infobip_2fa.outcome`` (ok, error, cancelled) and ``error.type``;
 - ``http.client.request.duration`` (histogram, s): each attempt, as the HTTP semantic conventions define it;
 - ``infobip_2fa.client.retries`` (counter): retries scheduled, by operation and ``infobip_2fa.retry.reason``;
-- ``infobip_2fa.client.rate_limited`` (counter): 429 answers, by operation.
+- ``infobip_2fa.client.rate_limited`` (counter): 429 answers, by operation;
+- ``infobip_2fa.shield.refusals`` (counter): sends the abuse shield refused, or in monitor mode would have, by
+  ``infobip_2fa.shield.reason`` (the rule), ``infobip_2fa.shield.country`` (the region code, when known),
+  ``infobip_2fa.shield.monitor``, ``infobip_2fa.operation`` and ``infobip_2fa.shield.channel``: never by number,
+  prefix, IP or id.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ try:
 except ImportError as error:  # pragma: no cover
     raise ImportError("infobip_2fa_async.otel needs OpenTelemetry: pip install 'infobip-2fa-async[otel]'") from error
 
-from ._hooks import CallFinished, CallStarted, Hook, ResponseReceived, RetryScheduled
+from ._hooks import CallFinished, CallStarted, Hook, ResponseReceived, RetryScheduled, SendRefused
 from ._version import __version__
 
 __all__ = ["OpenTelemetryHooks"]
@@ -62,6 +66,9 @@ class OpenTelemetryHooks(Hook):
         )
         self._retries = meter.create_counter("infobip_2fa.client.retries", description="Retries scheduled")
         self._rate_limited = meter.create_counter("infobip_2fa.client.rate_limited", description="429 answers")
+        self._refusals = meter.create_counter(
+            "infobip_2fa.shield.refusals", description="PIN sends the abuse shield refused (or would have, monitoring)"
+        )
         self._calls: dict[int, tuple[trace.Span, object, CallStarted]] = {}
 
     def on_call_started(self, event: CallStarted) -> None:
@@ -130,6 +137,18 @@ class OpenTelemetryHooks(Hook):
             span.set_status(trace.Status(trace.StatusCode.ERROR, event.error_type))
         span.end()
         context.detach(token)  # type: ignore[arg-type]
+
+    def on_send_refused(self, event: SendRefused) -> None:
+        """Count the refusal by rule and country (never by number)."""
+        attributes: dict[str, Any] = {
+            "infobip_2fa.operation": event.operation,
+            "infobip_2fa.shield.reason": event.reason,
+            "infobip_2fa.shield.channel": event.channel,
+            "infobip_2fa.shield.monitor": event.monitor,
+        }
+        if event.country is not None:
+            attributes["infobip_2fa.shield.country"] = event.country
+        self._refusals.add(1, attributes)
 
 
 def _kind(event: RetryScheduled) -> str:

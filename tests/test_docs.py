@@ -188,12 +188,13 @@ async def test_the_cli_section_runs_as_written_from_a_fresh_sandbox_demo(page: s
 
 
 def test_every_public_name_is_in_the_api_reference() -> None:
+    import infobip_2fa_async.auth as auth_module
     import infobip_2fa_async.redis as redis_module
 
     reference = "\n".join(page.read_text() for page in (ROOT / "docs" / "reference").glob("*.md"))
     documented = set(re.findall(r"::: infobip_2fa_async\.(\w+)", reference))
     documented |= set(re.findall(r"^\s+- (\w+)$", reference, flags=re.M))  # members listed under a module
-    for module in (infobip_2fa_async, sandbox_module, redis_module):
+    for module in (infobip_2fa_async, sandbox_module, redis_module, auth_module):
         missing = set(module.__all__) - documented
         assert not missing, f"{module.__name__}: {sorted(missing)} not in docs/reference"
 

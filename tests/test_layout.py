@@ -102,7 +102,8 @@ def test_no_module_is_a_warehouse() -> None:
 PUBLIC = {
     "API_KEY_ENV", "BASE_URL_ENV", "DEFAULT_BASE_URL", "DEFAULT_LIMITS", "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_TIMEOUT", "NOT_GIVEN", "DeadlineExceededError", "ResponseTooLargeError", "GateUnavailableError",
-    "CallFinished", "CallStarted", "Hook", "RequestSent", "ResponseReceived", "RetryScheduled",
+    "CallFinished", "CallStarted", "Hook", "RequestSent", "ResponseReceived", "RetryScheduled", "SendRefused",
+    "SendRefusedError", "ShieldUnavailableError",
     "ApiError", "Application", "ApplicationConfiguration", "Applications", "AuthenticationError", "BadRequestError",
     "BulkResult", "CallStatus", "ConfigurationError", "EmailPinSent", "EmailStatus", "EmailTemplate",
     "EmailTemplates", "Gate", "IndiaDltOptions", "InfobipError", "InvalidRequestError", "Language", "LocalGate",
@@ -139,9 +140,9 @@ def test_the_sandbox_surface() -> None:
     import infobip_2fa_async.sandbox as sandbox
 
     assert set(sandbox.__all__) == {
-        "SANDBOX_BASE_URL", "UNKNOWN_NUMBER", "UNKNOWN_SUFFIX", "UNREACHABLE_NUMBER", "UNREACHABLE_SUFFIX", "Fault",
-        "FaultKind", "Faults", "ManualClock", "OutboxMessage", "Sandbox", "SandboxServer", "DEFAULT_API_KEY",
-        "ServerLimits",
+        "SANDBOX_BASE_URL", "SANDBOX_USERNAME", "UNKNOWN_NUMBER", "UNKNOWN_SUFFIX", "UNREACHABLE_NUMBER",
+        "UNREACHABLE_SUFFIX", "Fault", "FaultKind", "Faults", "ManualClock", "OutboxMessage", "Sandbox",
+        "SandboxServer", "DEFAULT_API_KEY", "ServerLimits",
     }  # fmt: skip
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+from collections.abc import Mapping
 from typing import Any
 
 import aiohttp
@@ -125,7 +126,9 @@ class AiohttpBackend:
         )
         return self._session
 
-    async def send(self, method: str, url: str, body: bytes | None, timeouts: Timeouts) -> RawResponse:
+    async def send(
+        self, method: str, url: str, body: bytes | None, timeouts: Timeouts, headers: Mapping[str, str] | None = None
+    ) -> RawResponse:
         """One request through aiohttp; the body is read (up to the cap) before the connection goes back."""
         session = self._session or self._open()
         if asyncio.get_running_loop() is not self._loop:
@@ -135,6 +138,8 @@ class AiohttpBackend:
             kwargs["timeout"] = client_timeout(timeouts)
         if self._proxy is not None:
             kwargs["proxy"] = self._proxy
+        if headers is not None:  # merged over the session's own by aiohttp
+            kwargs["headers"] = headers
         try:
             async with session.request(
                 method, URL(url, encoded=True), data=body, allow_redirects=False, **kwargs

@@ -2,7 +2,8 @@
 
 A backend is built once per client with the client's headers and connection settings (pool, TLS, proxy, the body
 cap). Per attempt it is called with plain values: the method, the absolute URL with its query already encoded, the
-body bytes, and the attempt's ``Timeouts`` in seconds (separate arguments rather than one request object: nothing is
+body bytes, the attempt's ``Timeouts`` in seconds, and headers of this request alone when it has any (an OAuth2 bearer
+token) (separate arguments rather than one request object: nothing is
 built per attempt to carry them). It answers with a ``RawResponse``, or raises ``NoAnswer`` (``_errors``) saying
 whether the request provably never left and why. Retries, HTTP statuses, JSON and the wording of errors live above
 it.
@@ -82,8 +83,11 @@ class Backend(Protocol):
         """Whether ``aclose()`` was called (or the underlying client was closed)."""
         ...
 
-    def send(self, method: str, url: str, body: bytes | None, timeouts: Timeouts) -> Awaitable[RawResponse]:
-        """Send ``body`` (None: none) to ``url`` and read the answer (up to the cap), within ``timeouts``."""
+    def send(
+        self, method: str, url: str, body: bytes | None, timeouts: Timeouts, headers: Mapping[str, str] | None = None
+    ) -> Awaitable[RawResponse]:
+        """Send ``body`` (None: none) to ``url`` and read the answer (up to the cap), within ``timeouts``; ``headers``
+        (a bearer token, a form's content type) go with this request on top of the backend's own."""
         ...
 
     async def aclose(self) -> None:

@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Callable
 from functools import cache
 
 import httpx
@@ -39,8 +38,8 @@ def choose_backend(
     proxy: str | None,
     verify: object,
     trust_env: bool,
-) -> tuple[Backend, Callable[[], Backend] | None]:
-    """The backend, and None (once a fallback for while respx mocks; the backend now switches to it itself).
+) -> Backend:
+    """The backend for these settings.
 
     The TLS context is built only where this client makes its own connections (loading a CA bundle takes
     milliseconds, which a client around the sandbox's or a mock transport should not pay). ``host`` goes unused:
@@ -62,9 +61,9 @@ def choose_backend(
         return HttpxBackend(made, owned=True, headers=None, max_response_bytes=max_response_bytes)
 
     if http_client is not None:
-        return HttpxBackend(http_client, owned=False, headers=headers, max_response_bytes=max_response_bytes), None
+        return HttpxBackend(http_client, owned=False, headers=headers, max_response_bytes=max_response_bytes)
     if transport is not None:
-        return owned_httpx(transport), None
+        return owned_httpx(transport)
     from ._aiohttp import AiohttpBackend  # here: a client on httpx never imports aiohttp
 
     backend = AiohttpBackend(
@@ -79,5 +78,5 @@ def choose_backend(
     if respx_installed():
         from ._respx import WhileRespxMocks  # here: only where respx is installed (it brings httpcore)
 
-        return WhileRespxMocks(backend, lambda: owned_httpx(None)), None
-    return backend, None
+        return WhileRespxMocks(backend, lambda: owned_httpx(None))
+    return backend

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
@@ -119,7 +120,9 @@ class HttpxBackend:
             self._phases_of = timeouts
         return self._phases
 
-    async def send(self, method: str, url: str, body: bytes | None, timeouts: Timeouts) -> RawResponse:
+    async def send(
+        self, method: str, url: str, body: bytes | None, timeouts: Timeouts, headers: Mapping[str, str] | None = None
+    ) -> RawResponse:
         """One request through httpx, within the attempt's total."""
         loop = asyncio.get_running_loop()
         if loop is not self._loop:
@@ -131,7 +134,7 @@ class HttpxBackend:
             method,
             url,
             content=body,
-            headers=self._headers,
+            headers=self._headers if headers is None else {**(self._headers or {}), **headers},
             timeout=self._httpx_timeout(timeouts),
             extensions={"trace": progress},
         )

@@ -11,7 +11,7 @@ attributes.
 from __future__ import annotations
 
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 
 import httpcore
 import httpx
@@ -46,13 +46,15 @@ class WhileRespxMocks:
         """Whether the backend is closed."""
         return self.backend.is_closed
 
-    def send(self, method: str, url: str, body: bytes | None, timeouts: Timeouts) -> Awaitable[RawResponse]:
+    def send(
+        self, method: str, url: str, body: bytes | None, timeouts: Timeouts, headers: Mapping[str, str] | None = None
+    ) -> Awaitable[RawResponse]:
         """Send through the backend, or through httpx while respx mocks it."""
         if "respx" in _MODULES and httpx_is_patched():  # respx cannot be mocking before it is imported
             if self._fallback is None:
                 self._fallback = self._make_fallback()
-            return self._fallback.send(method, url, body, timeouts)
-        return self.backend.send(method, url, body, timeouts)
+            return self._fallback.send(method, url, body, timeouts, headers)
+        return self.backend.send(method, url, body, timeouts, headers)
 
     async def aclose(self) -> None:
         """Close both backends."""

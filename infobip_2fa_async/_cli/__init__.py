@@ -5,7 +5,8 @@
 - ``_pins``: ``send``, ``resend``, ``verify``, ``status``;
 - ``_manage``: ``applications`` and ``templates`` (list, create, get, update);
 - ``_bulk``: ``bulk``, a CSV file with a journal that makes reruns safe;
-- ``_distributed``: ``bulk-submit``, ``bulk-worker``, ``bulk-report``, a campaign split across machines (Redis).
+- ``_distributed``: ``bulk-submit``, ``bulk-worker``, ``bulk-report``, a campaign split across machines (Redis);
+- ``_shield``: the abuse shield's options (``--shield``, ...), which ``send`` and ``bulk`` share.
 
 Each registers its parsers and sets ``run(args, out, err) -> exit code`` on them. ``main`` is the last net: whatever
 escapes a command is one line on stderr (one JSON object with ``--json``), never a traceback.

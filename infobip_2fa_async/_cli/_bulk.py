@@ -15,7 +15,7 @@ import math
 import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from .._bulk import SendPinRequest
 from .._client import TwoFactorClient
@@ -38,6 +38,10 @@ from .._journal import (
 )
 from ._common import add_application_id, add_connection_options, add_message_id
 from ._progress import Progress
+from ._shield import Refusals, add_shield_options, build_shield
+
+if TYPE_CHECKING:
+    from ..shield import Shield
 
 __all__ = [
     "InputFileError",
@@ -54,7 +58,8 @@ MAX_CONCURRENCY = 10_000  # sends in flight at once, for bulk and bulk-worker: e
 # Exit codes and their meaning, for --help.
 EXIT_CODES = (
     "exit status (for the whole journal, not only this run): 0 every row sent; 1 could not run (the key refused, "
-    "an unreadable file, ...); 2 usage error; 3 some rows failed or were not sent; 4 some rows of unknown fate held "
+    "an unreadable file, ...); 2 usage error; 3 some rows failed, were not sent or were refused by the shield; 4 "
+    "some rows of unknown fate held "
     "back (check them, then --retry-unknown); 5 stopped: the application's quota is spent, rerun after the reset; "
     "130 interrupted before every row was tried"
 )
@@ -124,6 +129,7 @@ def add_parser(commands: Any) -> None:
     bulk.add_argument(
         "--retry-not-sent", action="store_true", help="also send again rows the service answered but did not send"
     )
+    add_shield_options(bulk)
     bulk.set_defaults(run=run, parser=bulk)
 
 
@@ -133,8 +139,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         check_rate(args.rate, args.burst)  # the same rules as LocalGate's, found before anything is read or sent
     except InvalidRequestError as error:
         args.parser.error(f"argument --{error.argument}: {error.problem}")
+    shield = build_shield(args, args.parser)
     try:
-        return asyncio.run(run_bulk(args, out, err))
+        return asyncio.run(run_bulk(args, out, err, shield))
     except InputFileError as error:
         err.write(f"infobip-2fa: error: {error}\n")
         err.flush()
@@ -209,8 +216,9 @@ def row_request(row: dict[str, str], args: argparse.Namespace) -> tuple[str, Sen
     return to, request
 
 
-async def run_bulk(args: Any, out: TextIO, err: TextIO) -> int:
-    """The ``bulk`` command; returns the exit code (see ``_journal``)."""
+async def run_bulk(args: Any, out: TextIO, err: TextIO, shield: Shield | None = None) -> int:
+    """The ``bulk`` command; returns the exit code (see ``_journal``). With ``shield``, each row asks it right
+    before it goes out: a refused row is journaled "refused" (final), never sent."""
     # Plain blocking file I/O throughout: one short line at a time, in a command that owns its event loop.
     source = Path(args.input)
     total = sum(1 for _ in read_rows(source))
@@ -231,6 +239,7 @@ async def run_bulk(args: Any, out: TextIO, err: TextIO) -> int:
     this_run = Tally()
     bad_rows: list[str] = []
     brake = Brake()
+    refusals = Refusals()
 
     try:  # the journal, opened above, is closed whatever happens
 
@@ -263,8 +272,12 @@ async def run_bulk(args: Any, out: TextIO, err: TextIO) -> int:
             brake.check()
             if stopping.is_set():
                 raise HeldBack("the run is stopping: this row was not sent")
-            journaled.add(run_index)
             index, line, to = pending[run_index]
+            if shield is not None:  # a refusal raises SendRefusedError: the row's outcome, nothing sent
+                decision = await shield.check(to, channel=request.channel)
+                if decision.reason is not None:  # monitor mode: sent all the same
+                    refusals.would[decision.reason.value] += 1
+            journaled.add(run_index)
             states[index] = TAKEN
             journal.write({"index": index, "line": line, "to": to, "status": "taken"})
 
@@ -300,6 +313,7 @@ async def run_bulk(args: Any, out: TextIO, err: TextIO) -> int:
                         progress.update(done)
                         if isinstance(result.error, InvalidRequestError):
                             bad_rows.append(f"  line {line}: {result.error}")
+                        refusals.note(result.error)
                         if brake.observe(to, result.error) and not stopping.is_set():
                             stopping.set()  # take no more rows; the sends in flight finish and are journaled
         finally:
@@ -312,6 +326,7 @@ async def run_bulk(args: Any, out: TextIO, err: TextIO) -> int:
     interrupted = stopping.is_set() and brake.reason is None
     write_summary(out, this_run=this_run, before=before, after=after, journal=journal.path, bad_rows=bad_rows,
                   interrupted=interrupted)  # fmt: skip
+    out.write(refusals.lines())
     if brake.reason is not None:
         out.write(brake.summary())
         out.flush()
@@ -334,7 +349,9 @@ def write_summary(
     if this_run is not None and before is not None:
         out.write(
             f"This run: {this_run.line()}; skipped {before.sent} already sent, "
-            f"{before.unknown} of unknown fate and {before.not_sent} not sent from earlier runs.\n"
+            f"{before.unknown} of unknown fate and {before.not_sent} not sent from earlier runs"
+            + (f"; {before.refused} rows refused by the shield in earlier runs stay refused" if before.refused else "")
+            + ".\n"
         )
     out.write(f"Journal {journal}: {after.line()}.\n")
     if bad_rows:

@@ -12,6 +12,7 @@ line, or with ``--json`` one JSON object, and never a traceback:
       true/false, not KEY=VALUE, not one of the choices)
 3     ``verify``: the PIN was not verified (wrong, expired, no attempts left)
 4     ``send``/``resend``: answered, but not sent (``MESSAGE_NOT_SENT``: number lookup found the number unreachable)
+5     ``send``: refused by the abuse shield (``--shield``): nothing was sent (``SendRefusedError``, one line on stderr)
 130   interrupted (Ctrl-C)
 ====  ================================================================================
 """
@@ -28,11 +29,12 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, NoReturn, TextIO
 
 from .._config import API_KEY_ENV, BASE_URL_ENV
-from .._exceptions import ApiError, InfobipError, InvalidRequestError, TransportError
+from .._exceptions import ApiError, InfobipError, InvalidRequestError, SendRefusedError, TransportError
 
 __all__ = [
     "APPLICATION_ID_ENV",
     "EXIT_CODES",
+    "EXIT_REFUSED",
     "MESSAGE_ID_ENV",
     "ONE_SHOT",
     "Parser",
@@ -51,8 +53,11 @@ APPLICATION_ID_ENV = "INFOBIP_APPLICATION_ID"
 MESSAGE_ID_ENV = "INFOBIP_MESSAGE_ID"
 EXIT_CODES = (
     "exit status: 0 done; 1 an error (one line on stderr, as JSON with --json); 2 usage error; 3 verify: not "
-    "verified; 4 send/resend: answered but not sent (MESSAGE_NOT_SENT); 130 interrupted"
+    "verified; 4 send/resend: answered but not sent (MESSAGE_NOT_SENT); 5 send: refused by the abuse shield "
+    "(--shield), nothing sent; 130 interrupted"
 )
+#: ``send``: the abuse shield refused the send (nothing was sent).
+EXIT_REFUSED = 5
 #: The commands that make one call and print its answer: their errors, usage errors included, are one line on stderr
 #: (one JSON object with --json).
 ONE_SHOT = frozenset({"send", "resend", "verify", "status", "applications", "templates"})
@@ -123,7 +128,11 @@ def add_connection_options(command: argparse.ArgumentParser, *, json_output: boo
     command.add_argument(
         "--base-url", help=f"the API's base URL (default: ${BASE_URL_ENV}, then https://api.infobip.com)"
     )
-    command.add_argument("--api-key", help=f"the API key (default: ${API_KEY_ENV})")
+    command.add_argument(
+        "--api-key",
+        help=f"the API key (default: ${API_KEY_ENV}; without it, Basic, IBSSO or OAuth2 credentials from the "
+        "environment: see the Authentication page of the docs)",
+    )
     if json_output:
         command.add_argument(
             "--json", action="store_true", help="print the result as JSON on stdout, and errors as JSON on stderr"
@@ -186,6 +195,8 @@ def print_error(error: InfobipError, args: argparse.Namespace | None, err: TextI
             described.update(status=error.status_code, messageId=error.message_id)
         if isinstance(error, InvalidRequestError):
             described["argument"] = error.argument
+        if isinstance(error, SendRefusedError):  # the rule and the country, never the number
+            described.update(reason=error.reason.value, retryAfter=error.retry_after, country=error.country)
         err.write(json.dumps({"error": described}) + "\n")
     else:
         err.write(f"infobip-2fa: {type(error).__name__}: {' '.join(message.split())}\n")  # one line, always
@@ -196,7 +207,10 @@ def print_unexpected(error: BaseException, args: argparse.Namespace | None, err:
     """A failure nobody foresaw (a bug): one line naming its type, or one JSON object with ``--json``; the API key
     and the PIN of the command line are blanked out of its message."""
     message = " ".join(str(error).split())[:500]
-    for secret in (getattr(args, "api_key", None), os.environ.get(API_KEY_ENV), getattr(args, "pin", None)):
+    from ..auth import SECRET_ENVS
+
+    secrets = (getattr(args, "api_key", None), getattr(args, "pin", None), *map(os.environ.get, SECRET_ENVS))
+    for secret in secrets:
         if secret and len(secret) >= 3:
             message = message.replace(secret, "***")
     if getattr(args, "json", False) or (_USAGE_ERRORS.get() or ("",))[0] == "json":

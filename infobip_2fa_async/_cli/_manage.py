@@ -16,7 +16,7 @@ __all__ = ["add_parsers"]
 _CONFIGURATION = {
     "--pin-attempts": ("pin_attempts", "how many verifications a PIN allows (server default 10)"),
     "--pin-time-to-live": ("pin_time_to_live", "how long a PIN lives, e.g. 15m (units ms, s, m, h, d)"),
-    "--verify-pin-limit": ("verify_pin_limit", "verifications allowed per PIN, e.g. 1/3s"),
+    "--verify-pin-limit": ("verify_pin_limit", "verifications allowed per phone number, e.g. 1/3s"),
     "--send-pin-per-application-limit": ("send_pin_per_application_limit", "sends per application, e.g. 10000/1d"),
     "--send-pin-per-phone-number-limit": ("send_pin_per_phone_number_limit", "sends per number, e.g. 3/1d"),
     "--allow-multiple-pin-verifications": (

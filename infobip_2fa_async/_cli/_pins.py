@@ -6,11 +6,27 @@ from __future__ import annotations
 import argparse
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from .._client import TwoFactorClient
+from .._exceptions import SendRefusedError
+from .._hooks import Hook
 from .._models import PinSent
-from ._common import EXIT_CODES, add_application_id, add_connection_options, add_message_id, flag, print_line, show
+from ._common import (
+    EXIT_CODES,
+    EXIT_REFUSED,
+    add_application_id,
+    add_connection_options,
+    add_message_id,
+    flag,
+    print_error,
+    print_line,
+    show,
+)
+from ._shield import MonitorReport, add_shield_options, build_shield
+
+if TYPE_CHECKING:
+    from ..shield import Shield
 
 __all__ = ["add_parsers"]
 
@@ -42,7 +58,8 @@ def add_parsers(commands: Any) -> None:
         "--placeholder", action="append", type=_placeholder, metavar="KEY=VALUE", help="fill {{KEY}} in the template"
     )
     send.add_argument("--no-number-lookup", action="store_true", help="send with ncNeeded=false")
-    send.set_defaults(run=run)
+    add_shield_options(send)
+    send.set_defaults(run=run, parser=send)
 
     resend = commands.add_parser("resend", help="send the same PIN again", epilog=EXIT_CODES)
     add_connection_options(resend)
@@ -69,13 +86,23 @@ def add_parsers(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    """Run one PIN command."""
-    return asyncio.run(run_pin_command(args, out))
+    """Run one PIN command; a send the abuse shield refused exits 5, with the error on stderr."""
+    shield = build_shield(args, args.parser) if args.command == "send" else None
+    hooks: list[Hook] = []
+    if shield is not None and shield.mode == "monitor":
+        hooks.append(MonitorReport(err, as_json=args.json))
+    try:
+        return asyncio.run(run_pin_command(args, out, shield, hooks))
+    except SendRefusedError as refused:
+        print_error(refused, args, err)
+        return EXIT_REFUSED
 
 
-async def run_pin_command(args: argparse.Namespace, out: TextIO) -> int:
+async def run_pin_command(
+    args: argparse.Namespace, out: TextIO, shield: Shield | None = None, hooks: Sequence[Hook] = ()
+) -> int:
     """send / resend / verify / status against INFOBIP_BASE_URL or --base-url."""
-    async with TwoFactorClient(args.api_key, args.base_url) as client:
+    async with TwoFactorClient(args.api_key, args.base_url, shield=shield, hooks=hooks) as client:
         result: Any
         if args.command == "send":
             common = {

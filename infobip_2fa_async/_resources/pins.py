@@ -9,15 +9,16 @@ import contextlib
 from typing import TYPE_CHECKING, TypeVar
 
 from .._endpoints import email, pin_verification, sms, verification_status, voice
-from .._exceptions import InvalidRequestError
+from .._exceptions import InvalidRequestError, SendRefusedError
 from .._models import EmailPinSent, PinSent, PinVerification, Verification
 from .._options import NOT_GIVEN, DeadlineArg, RetriesArg, TimeoutArg
 from .._request import ApiRequest, Call
 from . import Resource
 
 if TYPE_CHECKING:  # the shield loads only when a client is given one: the core works without the [shield] extra
+    from .._hooks import Hooks
+    from .._shield_decision import Channel
     from ..shield import Requester, Shield
-    from ..shield._model import Channel
 
 __all__ = ["Pins"]
 
@@ -27,20 +28,28 @@ _Sent = TypeVar("_Sent", PinSent, EmailPinSent)
 class Pins(Resource):
     """The PIN operations, over the API version the client was made for (``api_version``)."""
 
-    def __init__(self, call: Call, api_version: int, shield: Shield | None = None) -> None:
+    def __init__(self, call: Call, api_version: int, shield: Shield | None = None, hooks: Hooks | None = None) -> None:
         super().__init__(call)
         self.api_version = api_version
         self._shield = shield
+        self._hooks = hooks  # told of the shield's refusals (``on_send_refused``)
 
     async def _shielded(
         self, shield: Shield, request: ApiRequest[_Sent], options: tuple[RetriesArg, TimeoutArg, DeadlineArg], *,
         channel: Channel, requester: Requester | None, to: str | None = None, pin_id: str | None = None,
     ) -> _Sent:  # fmt: skip
-        """Send ``request`` past the shield: asked first (a refusal raises, nothing is sent), told of the PIN after."""
-        if pin_id is None:
-            await shield.check(to or "", channel=channel, requester=requester)
-        else:
-            await shield.check_resend(pin_id, channel=channel, requester=requester)
+        """Ask the shield (a refusal raises, nothing is sent; the hooks are told), send, and tell it of the PIN."""
+        try:
+            if pin_id is None:
+                decision = await shield.check(to or "", channel=channel, requester=requester)
+            else:
+                decision = await shield.check_resend(pin_id, channel=channel, requester=requester)
+        except SendRefusedError as refused:
+            if self._hooks is not None:
+                self._hooks.refused(request.operation, refused.decision)
+            raise
+        if decision.reason is not None and self._hooks is not None:  # monitor mode: it goes out all the same
+            self._hooks.refused(request.operation, decision)
         answer = await self._send(request, *options)
         if to is not None:
             await shield.sent(answer.pin_id, to, channel=channel)  # its resends count against the same number
@@ -76,8 +85,7 @@ class Pins(Resource):
             placeholders: Values for the template's ``{{name}}`` placeholders (not ``pin``, which the PIN fills).
             track_delivery: Whether Infobip should track the SMS's delivery.
             nc_needed: Whether to run a Number Lookup first (``ncNeeded``; the server's default is True).
-            requester: Who asks (``infobip_2fa_async.shield.Requester``: client IP, user, session, device), for the
-                client's abuse shield; ignored by a client without one.
+            requester: Who asks (a ``shield.Requester``: IP, user, session, device), for the client's shield if any.
 
         Returns:
             The ``pinId`` to verify against, the number lookup's ``nc_status`` and the ``sms_status``;
@@ -118,8 +126,7 @@ class Pins(Resource):
             pin_id: The ``pin_id`` a send answered.
             placeholders: Values for the template's placeholders.
             track_delivery: Whether Infobip should track the SMS's delivery.
-            requester: Who asks (``infobip_2fa_async.shield.Requester``: client IP, user, session, device), for the
-                client's abuse shield; ignored by a client without one.
+            requester: Who asks (a ``shield.Requester``: IP, user, session, device), for the client's shield if any.
 
         Returns:
             The answer, as for ``send_pin``.
@@ -162,8 +169,7 @@ class Pins(Resource):
             from_: A caller id overriding the template's.
             placeholders: Values for the template's placeholders.
             track_delivery: Whether Infobip should track the call.
-            requester: Who asks (``infobip_2fa_async.shield.Requester``: client IP, user, session, device), for the
-                client's abuse shield; ignored by a client without one.
+            requester: Who asks (a ``shield.Requester``: IP, user, session, device), for the client's shield if any.
 
         Returns:
             The ``pin_id`` and the ``call_status`` (``PENDING_ACCEPTED`` when the call is under way).
@@ -203,8 +209,7 @@ class Pins(Resource):
             pin_id: The ``pin_id`` a send answered.
             placeholders: Values for the template's placeholders.
             track_delivery: Whether Infobip should track the call.
-            requester: Who asks (``infobip_2fa_async.shield.Requester``: client IP, user, session, device), for the
-                client's abuse shield; ignored by a client without one.
+            requester: Who asks (a ``shield.Requester``: IP, user, session, device), for the client's shield if any.
 
         Returns:
             The answer, as for ``send_voice_pin``.
@@ -293,8 +298,7 @@ class Pins(Resource):
             from_: A sender address overriding the template's.
             placeholders: Values for the e-mail template's placeholders.
             landing_page_placeholders: Values for the landing page's placeholders.
-            requester: Who asks (``infobip_2fa_async.shield.Requester``: client IP, user, session, device), for the
-                client's abuse shield; ignored by a client without one.
+            requester: Who asks (a ``shield.Requester``: IP, user, session, device), for the client's shield if any.
 
         Returns:
             The ``pin_id`` and the ``email_status``.
@@ -334,8 +338,7 @@ class Pins(Resource):
             pin_id: The ``pin_id`` a send answered.
             placeholders: Values for the e-mail template's placeholders.
             landing_page_placeholders: Values for the landing page's placeholders.
-            requester: Who asks (``infobip_2fa_async.shield.Requester``: client IP, user, session, device), for the
-                client's abuse shield; ignored by a client without one.
+            requester: Who asks (a ``shield.Requester``: IP, user, session, device), for the client's shield if any.
 
         Returns:
             The answer, as for ``send_email_pin``.

@@ -33,6 +33,7 @@ import httpx
 from .._client import TwoFactorClient
 from .._config import is_loopback
 from ._app import SandboxApp
+from ._auth import SANDBOX_USERNAME, Credentials
 from ._faults import ConnectionDropped, ConnectionRefused, Fault, FaultKind, Faults
 from ._pins import UNKNOWN_SUFFIX, UNREACHABLE_SUFFIX
 from ._server import ServerLimits
@@ -42,6 +43,7 @@ from ._store import OutboxMessage
 __all__ = [
     "DEFAULT_API_KEY",
     "SANDBOX_BASE_URL",
+    "SANDBOX_USERNAME",
     "UNKNOWN_NUMBER",
     "UNKNOWN_SUFFIX",
     "UNREACHABLE_NUMBER",
@@ -122,6 +124,9 @@ class Sandbox:
 
     Args:
         api_keys: The keys it accepts (``Authorization: App <key>``).
+        logins: The ``(username, password)`` pairs it accepts for HTTP Basic, OAuth2 client credentials (client id
+            and secret) and IBSSO sessions; default: the username ``sandbox`` with any of ``api_keys`` as password.
+        token_lifetime: Seconds an OAuth2 token or IBSSO session it issues stays good, on its clock.
         clock: What it reads for time to live, limits and timestamps, in seconds (default ``time.time``;
             ``ManualClock()`` moves only when told).
         sleep: What slow faults await (default ``asyncio.sleep``).
@@ -129,6 +134,7 @@ class Sandbox:
 
     Attributes:
         faults: The faults it injects (``Faults``).
+        credentials: Its keys, logins and live tokens (``credentials.revoke_all()`` ends every token and session).
         asgi_app: The service as an ASGI application.
 
     Raises:
@@ -139,6 +145,8 @@ class Sandbox:
         self,
         *,
         api_keys: Iterable[str] = (DEFAULT_API_KEY,),
+        logins: Iterable[tuple[str, str]] | None = None,
+        token_lifetime: float = 3600.0,
         clock: Callable[[], float] | None = None,
         sleep: Callable[[float], Awaitable[None]] | None = None,
         seed: int | None = None,
@@ -146,9 +154,13 @@ class Sandbox:
         self.api_keys = tuple(api_keys)
         if not self.api_keys:
             raise ValueError("a Sandbox needs at least one API key")
-        self._service = Service(clock or time.time)
+        if not 0 < token_lifetime < float("inf"):
+            raise ValueError(f"token_lifetime must be a number of seconds > 0, not {token_lifetime!r}")
+        clock = clock or time.time
+        self._service = Service(clock)
         self.faults = Faults(seed)
-        self.asgi_app = SandboxApp(self._service, self.faults, self.api_keys, sleep or asyncio.sleep)
+        self.credentials = Credentials(self.api_keys, logins, clock, token_lifetime)
+        self.asgi_app = SandboxApp(self._service, self.faults, self.credentials, sleep or asyncio.sleep)
 
     def __repr__(self) -> str:
         return f"<Sandbox: {len(self._service.store.applications)} applications, {len(self.outbox)} deliveries>"
@@ -189,7 +201,8 @@ class Sandbox:
         Returns:
             The client; close it (or use ``async with``) when done.
         """
-        kwargs.setdefault("api_key", self.api_keys[0])
+        if "auth" not in kwargs:
+            kwargs.setdefault("api_key", self.api_keys[0])
         kwargs.setdefault("base_url", SANDBOX_BASE_URL)
         if "http_client" not in kwargs:
             kwargs.setdefault("transport", self.transport())

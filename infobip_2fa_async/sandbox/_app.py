@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping
 from functools import partial
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from . import _xml as xml
+from ._auth import SESSION_PATH, TOKEN_PATH, Credentials
 from ._errors import ApiFailure
 from ._faults import ConnectionDropped, ConnectionRefused, Fault, FaultKind, Faults
 from ._service import Service
@@ -64,11 +65,11 @@ class SandboxApp:
     """ASGI app serving the sandbox's 2FA API under /2fa/... and its outbox under /sandbox/outbox."""
 
     def __init__(
-        self, service: Service, faults: Faults, api_keys: Iterable[str], sleep: Callable[[float], Awaitable[None]]
+        self, service: Service, faults: Faults, credentials: Credentials, sleep: Callable[[float], Awaitable[None]]
     ) -> None:
         self.service = service
         self.faults = faults
-        self.api_keys = frozenset(api_keys)
+        self.credentials = credentials
         self.sleep = sleep
         self._routes = _routes(service)
 
@@ -129,15 +130,30 @@ class SandboxApp:
                 raise ConnectionRefused("sandbox fault: connection refused")
             elif not fault.after_processing:
                 return _fault_answer(fault)
-        answer = self._process(method, path, scope, headers, body)
+        if path in (TOKEN_PATH, SESSION_PATH):  # faults reach these too: a client must cope with a failed token call
+            answer = self._issue(method, path, headers, body)
+        else:
+            answer = self._process(method, path, scope, headers, body)
         if fault is not None:  # after processing: the work is done, only the answer is spoiled
             return _fault_answer(fault)
         return answer
 
     def _authorized(self, headers: dict[str, str]) -> bool:
-        # RFC 9110, 11.1: the scheme is case-insensitive ("App", "app", "APP")
-        scheme, _, key = headers.get("authorization", "").strip().partition(" ")
-        return scheme.lower() == "app" and key.strip() in self.api_keys
+        return self.credentials.authorized(headers.get("authorization", ""))
+
+    def _issue(self, method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str], bytes]:
+        """The two calls that issue tokens, which need no ``Authorization`` of their own."""
+        try:
+            if method != "POST":
+                allow = {"Allow": "POST"}
+                raise ApiFailure(405, "METHOD_NOT_ALLOWED", f"{method} is not allowed on {path}", headers=allow)
+            if path == TOKEN_PATH:
+                status, payload = self.credentials.issue_token(headers.get("content-type", ""), body)
+            else:
+                status, payload = self.credentials.create_session(_read_body(headers.get("content-type", ""), body))
+            return status, {}, json.dumps(payload).encode()
+        except ApiFailure as failure:
+            return self._render(failure.status, failure.body, dict(failure.headers), _ERROR_ROOT, headers)
 
     def _process(
         self, method: str, path: str, scope: Scope, headers: dict[str, str], body: bytes
