@@ -41,6 +41,9 @@ from measure import start_server  # noqa: E402
 from server import SENT  # noqa: E402
 
 VARIANTS = {"none": "no hooks", "noop": "a no-op hook on every event"}
+#: Not the library: raw aiohttp doing the same POST and JSON parse (``contestants.raw_aiohttp``), the floor its own I/O
+#: library sets. Against the server only (``--variant aiohttp``; ``run.py`` measures it beside ``none``).
+RAW = {"aiohttp": "raw aiohttp, the same POST and JSON parse"}
 SIZES = {"server": (1000, 4000), "in-process": (1000, 3000)}
 WARM_UP = {"server": 640, "in-process": 200}
 CONCURRENCY = 64
@@ -65,6 +68,11 @@ async def _send(base_url: str | None, requests: int, variant: str) -> None:
     """Inside the measured process: a warm-up, then ``requests`` sends (to ``base_url``, ``CONCURRENCY`` at a time;
     without one, in-process one at a time)."""
     import contestants
+
+    if variant in RAW:
+        assert base_url is not None, "raw aiohttp is measured against the server"
+        await contestants.raw_aiohttp(base_url, WARM_UP["server"] + requests, CONCURRENCY)
+        return
 
     from infobip_2fa_async import Hook, TwoFactorClient
 
@@ -112,7 +120,7 @@ def count(tree: Path, variant: str, base_url: str | None, requests: int) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tree", type=Path, action="append", help="a checkout to measure (repeatable)")
-    parser.add_argument("--variant", choices=sorted(VARIANTS), action="append", help="only these variants")
+    parser.add_argument("--variant", choices=sorted({**VARIANTS, **RAW}), action="append", help="only these variants")
     parser.add_argument("--repeat", type=int, default=3, help="measurements of each figure")
     parser.add_argument("--in-process", action="store_true", help="the library alone, on a backend that answers")
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -125,13 +133,28 @@ def main(argv: list[str] | None = None) -> int:
     if shutil.which("valgrind") is None:
         raise SystemExit("valgrind is not on PATH: apt-get install valgrind (Debian)")
     trees = [tree.resolve() for tree in args.tree or [HERE.parent]]
-    chosen = [variant for variant in VARIANTS if not args.variant or variant in args.variant]
+    chosen = [variant for variant in {**VARIANTS, **RAW} if variant in (args.variant or VARIANTS)]
     mode = "in-process" if args.in_process else "server"
+    if mode == "in-process" and any(variant in RAW for variant in chosen):
+        parser.error("raw aiohttp is measured against the server: leave out --in-process")
+    per_request = measure(trees, chosen, mode, args.repeat)
+    print(f"| tree | variant | instructions per send_pin ({mode}), median (min-max) |\n|---|---|---|")
+    for (tree, variant), values in per_request.items():
+        label = {**VARIANTS, **RAW}[variant]
+        print(f"| {tree} | {label} | {statistics.median(values):,.0f} ({min(values):,}-{max(values):,}) |")
+    return 0
+
+
+def measure(trees: list[Path], variants: list[str], mode: str, repeat: int) -> dict[tuple[Path, str], list[int]]:
+    """Instructions per request of each tree and variant (raw aiohttp: once, whatever the trees), ``repeat`` times,
+    interleaved; ``mode`` is ``"server"`` or ``"in-process"``."""
     small_size, large_size = SIZES[mode]
-    per_request: dict[tuple[Path, str], list[int]] = {(tree, variant): [] for tree in trees for variant in chosen}
+    pairs = [(tree, variant) for tree in trees for variant in variants if variant not in RAW]
+    pairs += [(trees[0], variant) for variant in variants if variant in RAW]
+    per_request: dict[tuple[Path, str], list[int]] = {pair: [] for pair in pairs}
     server, base_url = start_server() if mode == "server" else (None, None)
     try:
-        for _ in range(args.repeat):
+        for _ in range(repeat):
             for tree, variant in per_request:
                 small, large = (count(tree, variant, base_url, size) for size in (small_size, large_size))
                 per_request[tree, variant].append((large - small) // (large_size - small_size))
@@ -140,10 +163,7 @@ def main(argv: list[str] | None = None) -> int:
         if server is not None:
             server.terminate()
             server.wait(timeout=10)
-    print(f"| tree | variant | instructions per send_pin ({mode}), median (min-max) |\n|---|---|---|")
-    for (tree, variant), values in per_request.items():
-        print(f"| {tree} | {VARIANTS[variant]} | {statistics.median(values):,.0f} ({min(values):,}-{max(values):,}) |")
-    return 0
+    return per_request
 
 
 if __name__ == "__main__":

@@ -10,7 +10,10 @@ What it measures (``measure.py``), each as a ratio against a baseline measured i
    server is visible;
 2. the library's own CPU per ``send_pin`` on an in-process ``httpx.MockTransport`` against raw httpx doing the
    same request and JSON parse;
-3. ``import infobip_2fa_async`` against ``import httpx`` (``python -X importtime``, fresh interpreters).
+3. ``import infobip_2fa_async`` against ``import httpx`` (``python -X importtime``, fresh interpreters);
+4. instructions per ``send_pin`` at concurrency 64 against raw aiohttp doing the same POST and JSON parse, counted by
+   callgrind (``instructions.py``): the one figure here that does not move with the machine's noise. It needs
+   valgrind (``apt-get install valgrind``); without it, or with ``--smoke``, it is skipped with a note.
 
 Writes ``benchmarks/results/<date>.json`` and a markdown table, and puts the table in ``benchmarks/RESULTS.md``.
 """
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -28,6 +32,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
+import instructions  # noqa: E402
 import measure  # noqa: E402
 import report  # noqa: E402
 
@@ -58,6 +63,15 @@ def main(argv: list[str] | None = None) -> int:
     overhead = measure.measure_overhead(200 if args.smoke else 20000, args.rounds if args.smoke else 5)
     print("Import time", flush=True)
     imports = measure.measure_import(1 if args.smoke else 7)
+    counted = None
+    if args.smoke:
+        print("Instructions per send: skipped (--smoke; counting takes minutes)", flush=True)
+    elif shutil.which("valgrind") is None:
+        print("Instructions per send: skipped, valgrind is not installed (apt-get install valgrind)", flush=True)
+    else:
+        print("Instructions per send (callgrind)", flush=True)
+        per_request = instructions.measure([ROOT], ["none", "aiohttp"], "server", 1 if args.rounds < 3 else 3)
+        counted = {variant: values for (_, variant), values in per_request.items()}
     date = datetime.now(timezone.utc).strftime("%Y-%m-%d")
     result = {
         "date": date,
@@ -68,9 +82,10 @@ def main(argv: list[str] | None = None) -> int:
         "samples": http,
         "overhead_us": overhead,
         "import_ms": imports,
+        "instructions_per_send": counted,
     }
     if set(names) == set(measure.CONTESTANTS):
-        result["evaluation"] = report.evaluate(http, overhead, imports)
+        result["evaluation"] = report.evaluate(http, overhead, imports, counted)
         table = report.markdown(result, command)
         print("\n" + table)
         for check in result["evaluation"]["targets"]:

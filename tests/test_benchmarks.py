@@ -28,7 +28,26 @@ def test_the_harness_smoke_run_measures_every_contestant_and_target(tmp_path: Pa
     assert all(isinstance(check["passed"], bool) for check in targets)
     table = result_file.with_suffix(".md").read_text()
     assert table.count("| PASS |") + table.count("| FAIL |") == 4
+    assert result["instructions_per_send"] is None, "callgrind is skipped in a smoke run"
+    assert "Instructions per send: skipped" in output.stdout
     assert "PASS" in output.stdout or "FAIL" in output.stdout
+
+
+def test_instructions_per_send_are_a_target_when_counted() -> None:
+    sys.path.insert(0, str(RUN.parent))
+    try:
+        import report
+    finally:
+        sys.path.remove(str(RUN.parent))
+    timings = {"library": [1.0], "raw-httpx": [1.0]}, {"infobip_2fa_async": [1.0], "httpx": [1.0]}
+    within = report.evaluate([], *timings, {"none": [600_000, 590_000, 595_000], "aiohttp": [500_000]})
+    grown = report.evaluate([], *timings, {"none": [720_000], "aiohttp": [500_000]})
+    (kept,) = [check for check in within["targets"] if "callgrind" in check["target"]]
+    (lost,) = [check for check in grown["targets"] if "callgrind" in check["target"]]
+    assert kept["ratio"] == 595_000 / 500_000
+    assert kept["passed"] is True
+    assert lost["passed"] is False
+    assert within["instructions_per_send"]["none"]["median"] == 595_000
 
 
 def test_the_bulk_benchmark_runs_at_tiny_sizes(tmp_path: Path) -> None:
