@@ -250,14 +250,19 @@ async def test_the_bulk_script_resumes_without_texting_twice(
     tfa_client: TwoFactorClient, tfa_sandbox: Sandbox, ids: dict[str, str], tmp_path: Path
 ) -> None:
     csv = tmp_path / "numbers.csv"
-    csv.write_text("to\n" + "".join(f"4175{n:07d}\n" for n in range(1, 41)) + "12\n")
+    csv.write_text("to\n" + "".join(f"4175{n:07d}\n" for n in range(1, 41)) + "12\n" + UNREACHABLE_NUMBER + "\n")
     journal = tmp_path / "journal.jsonl"
     tfa_sandbox.faults.script(Fault.drop(after_processing=True), match=SEND_PIN)  # one send of unknown fate
     counts = await bulk_send.send_all(tfa_client, csv, journal, ids["application_id"], ids["message_id"])
-    assert counts == {"sent": 39, "failed": 1, "unknown": 1}
+    assert counts == {"sent": 39, "not_sent": 1, "failed": 1, "unknown": 1}, "MESSAGE_NOT_SENT is not counted sent"
     assert len(tfa_sandbox.outbox) == 40, "the dropped send was delivered all the same"
 
     counts = await bulk_send.send_all(tfa_client, csv, journal, ids["application_id"], ids["message_id"])
-    assert counts == {"sent": 0, "failed": 1, "unknown": 0}, "only the failed row is tried again"
+    assert counts == {"sent": 0, "not_sent": 0, "failed": 1, "unknown": 0}, "only the failed row is tried again"
     assert len(tfa_sandbox.outbox) == 40
     assert len({message.to for message in tfa_sandbox.outbox}) == 40
+
+
+def test_the_bulk_script_run_without_arguments_prints_its_usage(capsys: pytest.CaptureFixture[str]) -> None:
+    assert asyncio.run(bulk_send.main([])) == 2
+    assert capsys.readouterr().err.startswith("usage: python examples/bulk_send.py numbers.csv")
