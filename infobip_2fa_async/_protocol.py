@@ -51,11 +51,15 @@ _ERROR_CLASSES: dict[int, type[ApiError]] = {
 }
 
 
+#: One encoder for every body: ``json.dumps`` with any non-default argument builds a new encoder per call.
+_ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
 def encode_body(body: object | None) -> bytes | None:
     """Serialize a body model to compact JSON bytes (None stays None: no body is sent)."""
     if body is None:
         return None
-    return json.dumps(converter.unstructure(body), separators=(",", ":"), ensure_ascii=False).encode()
+    return _ENCODE(converter.unstructure(body)).encode()
 
 
 def parse_retry_after(value: str | None, now: float) -> float | None:
@@ -162,7 +166,9 @@ def decode_response(request: ApiRequest[T], status_code: int, content: bytes) ->
     if request.empty_answer:
         return None  # type: ignore[return-value]
     try:
-        data = json.loads(content)
+        # JSON travels as UTF-8 (RFC 8259, 8.1); decoded here, json.loads skips guessing the encoding. Bad UTF-8 is a
+        # UnicodeDecodeError, a ValueError: "not JSON" as well.
+        data = json.loads(content.decode("utf-8-sig" if content[:3] == b"\xef\xbb\xbf" else "utf-8"))
     except (ValueError, RecursionError):
         problem = "it is not JSON (or nested too deeply to read)"
     else:
