@@ -44,8 +44,6 @@ if TYPE_CHECKING:
 
 __all__ = ["TwoFactorClient"]
 
-_DEFAULT_RETRY = RetryPolicy()
-
 
 class TwoFactorClient(Pins):
     """Async client for Infobip's 2FA API. Create one per event loop and reuse it; close it when done.
@@ -99,7 +97,7 @@ class TwoFactorClient(Pins):
         *,
         timeout: TimeoutArg = NOT_GIVEN,
         deadline: float | None = None,
-        retry: RetryPolicy = _DEFAULT_RETRY,
+        retry: RetryPolicy = RetryPolicy(),  # noqa: B008 (frozen, so one shared default is safe; the docs show it)
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         proxy: str | None = None,
         verify: VerifyArg = True,

@@ -12,6 +12,7 @@ from ._exceptions import ConfigurationError
 from ._version import __version__
 
 __all__ = [
+    "ALLOW_INSECURE_HTTP_PYTHON",
     "API_KEY_ENV",
     "BASE_URL_ENV",
     "DEFAULT_BASE_URL",
@@ -24,6 +25,8 @@ __all__ = [
 API_KEY_ENV = "INFOBIP_API_KEY"
 BASE_URL_ENV = "INFOBIP_BASE_URL"
 DEFAULT_BASE_URL = "https://api.infobip.com"
+#: How a refused ``http://`` base URL tells a Python caller to allow it.
+ALLOW_INSECURE_HTTP_PYTHON = "pass allow_insecure_http=True"
 
 
 _ASCII_SPACE = " \t\r\n"
@@ -43,11 +46,14 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def resolve_base_url(base_url: str | None, *, allow_insecure_http: bool = False) -> str:
+def resolve_base_url(
+    base_url: str | None, *, allow_insecure_http: bool = False, how_to_allow: str = ALLOW_INSECURE_HTTP_PYTHON
+) -> str:
     """The base URL given, else ``$INFOBIP_BASE_URL``, else api.infobip.com; https unless loopback or allowed.
 
     Messages name the scheme and host at most: a password, a token in a query string or a key pasted into the URL
-    is never repeated back.
+    is never repeated back. ``how_to_allow`` is how the refusal of ``http://`` says to allow it (the command line
+    names its own flag).
     """
     raw = base_url if base_url is not None else os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
     if not isinstance(raw, str) or not raw.strip(_ASCII_SPACE):
@@ -78,7 +84,7 @@ def resolve_base_url(base_url: str | None, *, allow_insecure_http: bool = False)
     if scheme == "http" and not allow_insecure_http and not is_loopback(host):
         raise ConfigurationError(
             f"refusing http:// for {host}: the API key would travel unencrypted. Use https://, "
-            "or pass allow_insecure_http=True if a trusted proxy really needs it"
+            f"or {how_to_allow} if a trusted proxy really needs it"
         )
     return raw.rstrip("/")
 

@@ -1,14 +1,14 @@
 """How a client proves who it is: the four schemes of Infobip's API, passed as ``TwoFactorClient(auth=...)``.
 
-::
+```python
+from infobip_2fa_async import TwoFactorClient
+from infobip_2fa_async.auth import ApiKey, BasicAuth, IbssoToken, OAuth2ClientCredentials
 
-    from infobip_2fa_async import TwoFactorClient
-    from infobip_2fa_async.auth import ApiKey, BasicAuth, IbssoToken, OAuth2ClientCredentials
-
-    TwoFactorClient(auth=ApiKey("..."))                   # Authorization: App ... (the default, from $INFOBIP_API_KEY)
-    TwoFactorClient(auth=BasicAuth("user", "password"))   # Authorization: Basic base64(user:password)
-    TwoFactorClient(auth=IbssoToken("..."))               # Authorization: IBSSO ... (a session made elsewhere)
-    TwoFactorClient(auth=OAuth2ClientCredentials("id", "secret"))  # a bearer token from /auth/1/oauth2/token
+TwoFactorClient(auth=ApiKey("..."))                   # Authorization: App ... (the default, from $INFOBIP_API_KEY)
+TwoFactorClient(auth=BasicAuth("user", "password"))   # Authorization: Basic base64(user:password)
+TwoFactorClient(auth=IbssoToken("..."))               # Authorization: IBSSO ... (a session made elsewhere)
+TwoFactorClient(auth=OAuth2ClientCredentials("id", "secret"))  # a bearer token from /auth/1/oauth2/token
+```
 
 With no ``api_key=`` and no ``auth=``, a client reads the environment (``auth_from_env``): ``INFOBIP_API_KEY``,
 else ``INFOBIP_USERNAME`` and ``INFOBIP_PASSWORD``, else ``INFOBIP_IBSSO_TOKEN``, else ``INFOBIP_CLIENT_ID`` and

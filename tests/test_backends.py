@@ -155,6 +155,25 @@ async def test_a_refused_connection_is_not_sent_and_retried(backend: str) -> Non
     assert caught.value.reason == "connect_error"
     assert caught.value.maybe_sent is False
     assert sleep.waits == [0.5, 1.0, 2.0]
+    # what was tried, in the library's words on both backends (not aiohttp's "ssl:default")
+    assert f"could not connect to 127.0.0.1 port {port} over http: connection refused" in str(caught.value)
+    assert "ssl:" not in str(caught.value)
+
+
+@pytest.mark.parametrize("backend", sorted(BACKENDS))
+async def test_https_to_a_plain_http_server_hints_at_http(backend: str) -> None:
+    """The sandbox served over plain HTTP, called with https://: a TLS error that says what the server speaks."""
+    async with Sandbox().serve() as server:
+        url = server.base_url.replace("http://", "https://")
+        async with TwoFactorClient(server.api_key, url, sleep=RecordingSleep(), **BACKENDS[backend]()) as client:
+            with pytest.raises(RequestNotSentError) as caught:
+                await client.send_pin(application_id="A", message_id="M", to=PHONE)
+    assert caught.value.reason == "tls_error"
+    message = str(caught.value)
+    assert f"the TLS handshake with 127.0.0.1 port {url.rsplit(':', 1)[1]} failed" in message
+    assert "the server seems to speak plain HTTP, not HTTPS: for a local server such as the sandbox, use http://" in (
+        message
+    )
 
 
 class Wire:

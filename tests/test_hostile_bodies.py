@@ -4,6 +4,7 @@ against real 127.0.0.1 servers that send too much, compress too well, nest too d
 from __future__ import annotations
 
 import asyncio
+import gzip
 import tracemalloc
 import zlib
 from typing import Any
@@ -106,7 +107,7 @@ async def test_a_gzip_bomb_inflates_no_further_than_the_cap(backend: str) -> Non
 @pytest.mark.parametrize("encoding", ["gzip", "deflate", "deflate-raw"])
 async def test_compressed_answers_within_the_cap_are_read(backend: str, encoding: str) -> None:
     if encoding == "gzip":
-        packed = zlib.compress(SENT, wbits=16 + zlib.MAX_WBITS)
+        packed = gzip.compress(SENT)  # not zlib.compress(..., wbits=): Python 3.10 has no wbits there
     elif encoding == "deflate":
         packed = zlib.compress(SENT)
     else:  # some servers send raw deflate under "deflate"

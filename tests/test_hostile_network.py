@@ -4,7 +4,9 @@ certificates, and redirects that are never followed; both backends alike, over r
 from __future__ import annotations
 
 import contextlib
+import socket
 import ssl
+import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -162,9 +164,40 @@ async def test_an_untrusted_certificate_is_a_tls_error_not_retried(ca: trustme.C
     ):
         with pytest.raises(RequestNotSentError) as caught:
             await client.send_pin(**SEND)
+        port = server.port
     assert caught.value.reason == "tls_error"
     assert sleep.waits == []
     assert server.requests == []
+    message = str(caught.value)
+    assert f"the TLS handshake with localhost port {port} failed: " in message
+    assert "CERTIFICATE_VERIFY_FAILED" in message
+    assert "plain HTTP" not in message
+    assert "ssl:" not in message
+
+
+async def test_an_unreachable_proxy_is_named_as_what_was_tried(proxy_backend: str) -> None:
+    """aiohttp knows the proxy it connected to; an httpx client's proxy is its own, so the message says one was in
+    the way."""
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    proxy = f"http://127.0.0.1:{port}"
+    if proxy_backend == "aiohttp":
+        made = TwoFactorClient("k", "http://infobip.test", allow_insecure_http=True, proxy=proxy,
+                               sleep=RecordingSleep())  # fmt: skip
+        want = f"could not connect to the proxy 127.0.0.1 port {port}: connection refused"
+    else:
+        mine = httpx.AsyncClient(proxy=proxy)
+        made = TwoFactorClient("k", "http://infobip.test", allow_insecure_http=True, http_client=mine,
+                               sleep=RecordingSleep())  # fmt: skip
+        want = "could not connect to infobip.test port 80 over http through a proxy: connection refused"
+    async with made as client:
+        with pytest.raises(RequestNotSentError) as caught:
+            await client.send_pin(**SEND)
+    if proxy_backend == "httpx":
+        await mine.aclose()
+    assert caught.value.reason == "connect_error"
+    assert want in str(caught.value)
 
 
 async def test_a_private_ca_bundle_is_trusted_when_given(ca: trustme.CA, ca_file: str) -> None:
@@ -188,6 +221,15 @@ async def test_ssl_cert_file_keeps_working(ca: trustme.CA, ca_file: str, monkeyp
     assert len(server.requests) == 1
 
 
+# Without a client certificate the server resets the connection after a TLS 1.3 handshake the client saw succeed.
+# Python 3.10's asyncio.sslproto (rewritten in 3.11) then never marks the SSL transport closed, although its socket
+# is: its __del__ warns "unclosed transport". Not a leak of this library: plain aiohttp.ClientSession does the same on
+# 3.10, and the process's file descriptors do not grow over repeated resets; 3.11 sets the flag in connection_lost.
+@pytest.mark.filterwarnings(  # on 3.11 and newer, "error" is pyproject.toml's own filter: nothing changes
+    "ignore:unclosed transport <asyncio.sslproto._SSLProtocolTransport:ResourceWarning"
+    if sys.version_info < (3, 11)
+    else "error"
+)
 async def test_a_client_certificate_goes_in_the_context(ca: trustme.CA, ca_file: str) -> None:
     context = ssl.create_default_context(cafile=ca_file)
     ca.issue_cert("client@example.com").configure_cert(context)

@@ -38,7 +38,7 @@ async def test_a_body_over_the_cap_is_refused_with_413_unread(served: tuple[Sand
     _, _, port = served
     head = b"POST /2fa/2/pin HTTP/1.1\r\nHost: x\r\nContent-Length: 52428800\r\nContent-Type: application/json\r\n\r\n"
     answer = await _exchange(port, head + b"{")  # 50 MB announced, one byte sent: nothing waits for the rest
-    assert answer.startswith(b"HTTP/1.1 413 Request Entity Too Large\r\n")
+    assert answer.startswith(b"HTTP/1.1 413 ")  # the phrase is "Content Too Large" since Python 3.13 (RFC 9110)
     assert b"PAYLOAD_TOO_LARGE" in answer
 
 

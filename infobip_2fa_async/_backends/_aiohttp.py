@@ -20,7 +20,7 @@ from yarl import URL
 
 from ._base import RawResponse, Timeouts
 from ._body import BodyReader
-from ._errors import NoAnswer, other_event_loop
+from ._errors import NoAnswer, connect_failure, other_event_loop
 
 __all__ = ["AiohttpBackend", "classify_aiohttp_error", "client_timeout"]
 
@@ -46,10 +46,19 @@ _CLASSES: tuple[tuple[type[BaseException], bool, str], ...] = (
 )
 
 
-def classify_aiohttp_error(error: BaseException) -> NoAnswer:
-    """An aiohttp failure as never sent or maybe sent, and why."""
+def classify_aiohttp_error(error: BaseException, scheme: str | None = None) -> NoAnswer:
+    """An aiohttp failure as never sent or maybe sent, and why.
+
+    A connection that could not be opened is worded by ``connect_failure`` (host, port, http or https: not aiohttp's
+    ``ssl:default``); ``scheme`` is the request URL's.
+    """
     for kind, not_sent, reason in _CLASSES:
         if isinstance(error, kind):
+            if isinstance(error, aiohttp.ClientConnectorError) and reason in ("tls_error", "connect_error"):
+                proxy = isinstance(error, aiohttp.ClientProxyConnectionError)
+                detail = connect_failure(error, scheme=None if proxy else scheme, host=error.host, port=error.port,
+                                         proxy=proxy)  # fmt: skip
+                return NoAnswer(not_sent, reason, detail)
             return NoAnswer(not_sent, reason, error)
     return NoAnswer(False, "transport_error", error)
 
@@ -158,7 +167,7 @@ class AiohttpBackend:
                     response.close()  # the rest stays unread: the connection cannot be reused
                 return RawResponse(response.status, response.headers, body, problem)
         except (aiohttp.ClientError, asyncio.TimeoutError) as error:
-            raise classify_aiohttp_error(error) from error
+            raise classify_aiohttp_error(error, url.partition(":")[0].lower()) from error
 
     async def aclose(self) -> None:
         """Close the session and its connections."""

@@ -17,9 +17,9 @@ import httpx
 from ._base import RawResponse, Timeouts
 from ._body import BodyReader, announced_length
 from ._compat import time_limit
-from ._errors import NoAnswer, other_event_loop
+from ._errors import NoAnswer, connect_failure, other_event_loop
 
-__all__ = ["HttpxBackend", "Progress", "classify_httpx_error"]
+__all__ = ["HttpxBackend", "Progress", "classify_httpx_error", "sends_through_proxy"]
 
 #: How deep a chain of causes is searched for the TLS failure beneath an httpx ConnectError.
 _CAUSE_DEPTH = 10
@@ -72,14 +72,39 @@ def _is_certificate_failure(error: BaseException) -> bool:
     return False
 
 
-def classify_httpx_error(error: Exception, progress: Progress) -> NoAnswer:
+def _connect_failure(error: httpx.ConnectError, proxied: bool) -> str:
+    """What httpx tried to connect to, and why it failed, worded as on the aiohttp backend."""
+    try:
+        url = error.request.url
+    except RuntimeError:  # an error made without its request
+        return connect_failure(error, scheme=None, host=None, port=None, through_proxy=proxied)
+    port = url.port or {"http": 80, "https": 443}.get(url.scheme)
+    return connect_failure(error, scheme=url.scheme, host=url.host, port=port, through_proxy=proxied)
+
+
+def sends_through_proxy(client: httpx.AsyncClient, url: httpx.URL) -> bool:
+    """Whether ``client`` sends ``url`` through a proxy (its own or the environment's), so that a connect error may
+    be the proxy's. httpx says so nowhere public: its mounts are read, and anything unexpected answers False."""
+    mounts = getattr(client, "_mounts", None)
+    if not isinstance(mounts, dict):
+        return False
+    for pattern, transport in mounts.items():
+        matches = getattr(pattern, "matches", None)
+        if transport is not None and callable(matches) and matches(url):
+            return "proxy" in type(getattr(transport, "_pool", None)).__name__.lower()
+    return False
+
+
+def classify_httpx_error(error: Exception, progress: Progress, *, proxied: bool = False) -> NoAnswer:
     """An httpx failure as never sent or maybe sent, and why.
 
     A request httpx refused to write (``LocalProtocolError``) never left unless its head was already out: then the
-    server may have read the request and acted on it.
+    server may have read the request and acted on it. A connection that could not be opened is worded by
+    ``connect_failure``; ``proxied``: the client sends this request through a proxy.
     """
-    if isinstance(error, httpx.ConnectError) and _is_certificate_failure(error):
-        return NoAnswer(True, "tls_error", error)
+    if isinstance(error, httpx.ConnectError):
+        reason = "tls_error" if _is_certificate_failure(error) else "connect_error"
+        return NoAnswer(True, reason, _connect_failure(error, proxied))
     if isinstance(error, httpx.LocalProtocolError):
         return NoAnswer(not progress.head_written, "protocol_error", error)
     for kind, reason in _NOT_SENT:
@@ -148,7 +173,8 @@ class HttpxBackend:
             detail = f"the attempt took longer than its timeout of {total:g} s"
             raise NoAnswer(not_sent, "connect_timeout" if not_sent else "read_timeout", detail) from error
         except httpx.HTTPError as error:
-            raise classify_httpx_error(error, progress) from error
+            proxied = isinstance(error, httpx.ConnectError) and sends_through_proxy(self.http_client, built.url)
+            raise classify_httpx_error(error, progress, proxied=proxied) from error
 
     async def _exchange(self, built: httpx.Request) -> RawResponse:
         response = await self.http_client.send(built, stream=True, follow_redirects=False)

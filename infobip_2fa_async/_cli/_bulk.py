@@ -36,7 +36,7 @@ from .._journal import (
     Tally,
     outcome,
 )
-from ._common import add_application_id, add_connection_options, add_message_id
+from ._common import add_application_id, add_connection_options, add_message_id, base_url
 from ._progress import Progress
 from ._shield import Refusals, add_shield_options, build_shield
 
@@ -112,7 +112,7 @@ def add_parser(commands: Any) -> None:
     bulk = commands.add_parser(
         "bulk", help="send a PIN to every row of a CSV file; rerunning resumes without texting twice", epilog=EXIT_CODES
     )
-    add_connection_options(bulk, json_output=False)
+    add_connection_options(bulk, json_output=False, insecure_http=True)
     bulk.add_argument("--in", dest="input", required=True, metavar="CSV", help="a CSV file with a 'to' column")
     add_application_id(bulk)
     add_message_id(bulk)
@@ -294,7 +294,9 @@ async def run_bulk(args: Any, out: TextIO, err: TextIO, shield: Shield | None = 
         with contextlib.suppress(NotImplementedError, RuntimeError):  # not on this platform or thread
             loop.add_signal_handler(signal.SIGINT, interrupt)
         try:
-            async with TwoFactorClient(args.api_key, args.base_url) as client:
+            async with TwoFactorClient(
+                args.api_key, base_url(args), allow_insecure_http=args.allow_insecure_http
+            ) as client:
                 with progress:
                     results = client.send_many(
                         requests(), concurrency=args.concurrency, rate=args.rate, burst=args.burst, before_send=taken,

@@ -28,10 +28,11 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, NoReturn, TextIO
 
-from .._config import API_KEY_ENV, BASE_URL_ENV
+from .._config import API_KEY_ENV, BASE_URL_ENV, resolve_base_url
 from .._exceptions import ApiError, InfobipError, InvalidRequestError, SendRefusedError, TransportError
 
 __all__ = [
+    "ALLOW_INSECURE_HTTP_ENV",
     "APPLICATION_ID_ENV",
     "EXIT_CODES",
     "EXIT_REFUSED",
@@ -41,6 +42,7 @@ __all__ = [
     "add_application_id",
     "add_connection_options",
     "add_message_id",
+    "base_url",
     "flag",
     "one_line_errors",
     "print_error",
@@ -51,6 +53,12 @@ __all__ = [
 
 APPLICATION_ID_ENV = "INFOBIP_APPLICATION_ID"
 MESSAGE_ID_ENV = "INFOBIP_MESSAGE_ID"
+ALLOW_INSECURE_HTTP_ENV = "INFOBIP_ALLOW_INSECURE_HTTP"
+#: How a refused http:// base URL tells a user of the command line to allow it.
+ALLOW_INSECURE_HTTP_CLI = f"pass --allow-insecure-http (or set {ALLOW_INSECURE_HTTP_ENV}=1)"
+#: Options whose default comes from the environment: a usage error saying one is missing names its variable too.
+_OPTION_ENVS = {"--application-id": APPLICATION_ID_ENV, "--message-id": MESSAGE_ID_ENV}
+_REQUIRED = re.compile(r"(the following arguments are required: )(.*)", re.DOTALL)
 EXIT_CODES = (
     "exit status: 0 done; 1 an error (one line on stderr, as JSON with --json); 2 usage error; 3 verify: not "
     "verified; 4 send/resend: answered but not sent (MESSAGE_NOT_SENT); 5 send: refused by the abuse shield "
@@ -92,6 +100,7 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         """Print the usage error as the command line asked (see ``one_line_errors``) and exit 2."""
+        message = _with_environment(message)
         how = _USAGE_ERRORS.get()
         if how is None:  # every other command: one line too, pointing at its help for the usage
             self.exit(2, f"{self.prog}: error: {' '.join(message.split())} (see {self.prog} --help)\n")
@@ -106,6 +115,19 @@ class Parser(argparse.ArgumentParser):
             described["usage"] = hint
             self.exit(2, json.dumps({"error": described}) + "\n")
         self.exit(2, f"{self.prog}: error: {' '.join(message.split())} (see {hint})\n")
+
+
+def _with_environment(message: str) -> str:
+    """argparse's "the following arguments are required: --application-id" naming the variable that also sets it:
+    "... --application-id (or set $INFOBIP_APPLICATION_ID)"."""
+    matched = _REQUIRED.fullmatch(message)
+    if not matched:
+        return message
+    names = [
+        f"{name} (or set ${_OPTION_ENVS[name]})" if name in _OPTION_ENVS else name
+        for name in matched.group(2).split(", ")
+    ]
+    return matched.group(1) + ", ".join(names)
 
 
 def flag(text: str) -> bool:
@@ -123,11 +145,22 @@ def print_line(out: TextIO, text: str = "") -> None:
     out.flush()
 
 
-def add_connection_options(command: argparse.ArgumentParser, *, json_output: bool = True) -> None:
-    """``--base-url`` and ``--api-key`` (and ``--json``) for a command that calls the API."""
+def add_connection_options(
+    command: argparse.ArgumentParser, *, json_output: bool = True, insecure_http: bool = False
+) -> None:
+    """``--base-url`` and ``--api-key`` (and ``--json``) for a command that calls the API; with ``insecure_http``,
+    ``--allow-insecure-http`` too (default ``$INFOBIP_ALLOW_INSECURE_HTTP``), for a command that builds its client
+    with ``base_url(args)``."""
     command.add_argument(
         "--base-url", help=f"the API's base URL (default: ${BASE_URL_ENV}, then https://api.infobip.com)"
     )
+    if insecure_http:
+        allowed = os.environ.get(ALLOW_INSECURE_HTTP_ENV, "").strip().lower() in ("1", "true", "yes")
+        command.add_argument(
+            "--allow-insecure-http", action="store_true", default=allowed,
+            help="allow an http:// base URL to a host that is not this machine (the API key travels unencrypted: "
+            f"only for a trusted proxy; default: ${ALLOW_INSECURE_HTTP_ENV}=1)",
+        )  # fmt: skip
     command.add_argument(
         "--api-key",
         help=f"the API key (default: ${API_KEY_ENV}; without it, Basic, IBSSO or OAuth2 credentials from the "
@@ -137,6 +170,13 @@ def add_connection_options(command: argparse.ArgumentParser, *, json_output: boo
         command.add_argument(
             "--json", action="store_true", help="print the result as JSON on stdout, and errors as JSON on stderr"
         )
+
+
+def base_url(args: argparse.Namespace) -> str:
+    """The base URL of ``--base-url`` or ``$INFOBIP_BASE_URL``, checked as the client checks it, but a refused
+    ``http://`` names ``--allow-insecure-http`` rather than the Python argument."""
+    allowed = bool(getattr(args, "allow_insecure_http", False))
+    return resolve_base_url(args.base_url, allow_insecure_http=allowed, how_to_allow=ALLOW_INSECURE_HTTP_CLI)
 
 
 def add_application_id(command: argparse.ArgumentParser) -> None:
@@ -199,6 +239,8 @@ def print_error(error: InfobipError, args: argparse.Namespace | None, err: TextI
             described.update(reason=error.reason.value, retryAfter=error.retry_after, country=error.country)
         err.write(json.dumps({"error": described}) + "\n")
     else:
+        if error.maybe_sent and args is not None and getattr(args, "command", None) in ("send", "resend"):
+            message += " (the PIN may have been sent: check the outcome before sending another)"
         err.write(f"infobip-2fa: {type(error).__name__}: {' '.join(message.split())}\n")  # one line, always
     err.flush()
 

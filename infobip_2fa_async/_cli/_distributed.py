@@ -27,7 +27,7 @@ from ._bulk import (
     whole_number,
     write_summary,
 )
-from ._common import add_application_id, add_connection_options, add_message_id, print_line
+from ._common import add_application_id, add_connection_options, add_message_id, base_url, print_line
 
 if TYPE_CHECKING:
     from ..redis import Row
@@ -82,7 +82,7 @@ def add_parsers(commands: Any) -> None:
 
     worker = commands.add_parser("bulk-worker", help="send a campaign's rows; run it on any number of machines")
     _redis_options(worker)
-    add_connection_options(worker, json_output=False)
+    add_connection_options(worker, json_output=False, insecure_http=True)
     worker.add_argument(
         "--concurrency",
         type=whole_number(1, MAX_CONCURRENCY),
@@ -176,7 +176,8 @@ async def _run(args: argparse.Namespace, out: TextIO) -> int:
 
         try:
             tally = await run_worker(args.redis, args.campaign, concurrency=args.concurrency, lease=args.lease,
-                                     api_key=args.api_key, base_url=args.base_url)  # fmt: skip
+                                     api_key=args.api_key, base_url=base_url(args),
+                                     allow_insecure_http=args.allow_insecure_http)  # fmt: skip
         except QuotaExceededError as quota:
             print_line(out, f"This worker stopped: the application's quota is spent ({quota}); the rows not tried "
                             f"are left for a worker started after {quota.resets_at.isoformat()}.")  # fmt: skip

@@ -8,7 +8,7 @@ import asyncio
 from typing import Any, TextIO
 
 from .._client import TwoFactorClient
-from ._common import EXIT_CODES, add_application_id, add_connection_options, flag, show
+from ._common import EXIT_CODES, add_application_id, add_connection_options, base_url, flag, show
 
 __all__ = ["add_parsers"]
 
@@ -39,7 +39,7 @@ _NUMBERS = {"pin_attempts": int, "pin_length": int, "speech_rate": float}
 
 def _command(group: Any, name: str, help_text: str) -> argparse.ArgumentParser:
     command: argparse.ArgumentParser = group.add_parser(name, help=help_text, epilog=EXIT_CODES)
-    add_connection_options(command)
+    add_connection_options(command, insecure_http=True)
     command.set_defaults(run=run)
     return command
 
@@ -88,7 +88,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 async def _run(args: argparse.Namespace, out: TextIO) -> int:
     from .._management_models import ApplicationConfiguration
 
-    async with TwoFactorClient(args.api_key, args.base_url) as client:
+    async with TwoFactorClient(args.api_key, base_url(args), allow_insecure_http=args.allow_insecure_http) as client:
         result: Any
         if args.command == "applications":
             if args.verb == "list":

@@ -18,6 +18,7 @@ from ._common import (
     add_application_id,
     add_connection_options,
     add_message_id,
+    base_url,
     flag,
     print_error,
     print_line,
@@ -48,7 +49,7 @@ def _placeholders(pairs: Sequence[tuple[str, str]] | None) -> dict[str, str] | N
 def add_parsers(commands: Any) -> None:
     """Register ``send``, ``resend``, ``verify`` and ``status``."""
     send = commands.add_parser("send", help="send a PIN by SMS, voice or e-mail", epilog=EXIT_CODES)
-    add_connection_options(send)
+    add_connection_options(send, insecure_http=True)
     add_application_id(send)
     add_message_id(send)
     send.add_argument("--to", required=True, help="phone number (or e-mail address with --channel email)")
@@ -62,7 +63,7 @@ def add_parsers(commands: Any) -> None:
     send.set_defaults(run=run, parser=send)
 
     resend = commands.add_parser("resend", help="send the same PIN again", epilog=EXIT_CODES)
-    add_connection_options(resend)
+    add_connection_options(resend, insecure_http=True)
     resend.add_argument("pin_id", help="the pinId the send answered")
     resend.add_argument("--channel", choices=_CHANNELS, default="sms", help="how to send the PIN (default sms)")
     resend.add_argument(
@@ -71,13 +72,13 @@ def add_parsers(commands: Any) -> None:
     resend.set_defaults(run=run)
 
     verify = commands.add_parser("verify", help="verify a PIN (exit 3 when it is not verified)", epilog=EXIT_CODES)
-    add_connection_options(verify)
+    add_connection_options(verify, insecure_http=True)
     verify.add_argument("pin_id", help="the pinId the send answered")
     verify.add_argument("pin", help="the PIN the user typed")
     verify.set_defaults(run=run)
 
     status = commands.add_parser("status", help="show verification status of a phone number", epilog=EXIT_CODES)
-    add_connection_options(status)
+    add_connection_options(status, insecure_http=True)
     add_application_id(status)
     status.add_argument("--msisdn", required=True, help="the phone number")
     status.add_argument("--verified", type=flag, help="only entries verified (true) or not (false)")
@@ -102,7 +103,9 @@ async def run_pin_command(
     args: argparse.Namespace, out: TextIO, shield: Shield | None = None, hooks: Sequence[Hook] = ()
 ) -> int:
     """send / resend / verify / status against INFOBIP_BASE_URL or --base-url."""
-    async with TwoFactorClient(args.api_key, args.base_url, shield=shield, hooks=hooks) as client:
+    async with TwoFactorClient(
+        args.api_key, base_url(args), allow_insecure_http=args.allow_insecure_http, shield=shield, hooks=hooks
+    ) as client:
         result: Any
         if args.command == "send":
             common = {

@@ -1,8 +1,10 @@
 """``infobip-2fa sandbox``: serve the sandbox 2FA API over HTTP until interrupted.
 
 ``--demo`` creates an application and a template at start and prints what to export so that the other commands
-run as written; ``--json`` prints one JSON line once ready (for scripts); ``--fault-rate`` injects faults so that
-clients in any language can test their retry code against it.
+run as written; the demo application's limits (``DEMO_LIMITS``) are loose enough that a person trying things
+never meets a 429, unlike Infobip's defaults (3 sends a day per number) that applications created otherwise keep.
+``--json`` prints one JSON line once ready (for scripts); ``--fault-rate`` injects faults so that clients in any
+language can test their retry code against it.
 """
 
 from __future__ import annotations
@@ -18,7 +20,12 @@ from typing import Any, TextIO
 from .._config import API_KEY_ENV, BASE_URL_ENV, is_loopback
 from ._common import APPLICATION_ID_ENV, MESSAGE_ID_ENV, print_line
 
-__all__ = ["add_parser", "parse_fault_rates", "parse_port"]
+__all__ = ["DEMO_LIMITS", "add_parser", "parse_fault_rates", "parse_port"]
+
+#: The demo application's configuration: Infobip's defaults allow 3 sends a day per number and one verification
+#: every 3 seconds, which running the README's command-line block twice, or a third "send me a code" in an example,
+#: would break with a day-long 429. Applications created any other way keep the defaults.
+DEMO_LIMITS = {"send_pin_per_phone_number_limit": "1000/1d", "verify_pin_limit": "100/1s"}
 
 FAULT_HELP = (
     "inject faults into a share of the requests, e.g. 429=0.1,500=0.01: comma-separated KIND=PROBABILITY, where "
@@ -137,8 +144,16 @@ async def serve(args: argparse.Namespace, out: TextIO, err: TextIO | None = None
 
 
 async def _demo_resources(sandbox: Any) -> dict[str, str]:
+    from .._management_models import ApplicationConfiguration
+
     async with sandbox.client() as client:
-        application = await client.applications.create(name="Demo")
+        application = await client.applications.create(
+            name="Demo",
+            configuration=ApplicationConfiguration(
+                send_pin_per_phone_number_limit=DEMO_LIMITS["send_pin_per_phone_number_limit"],
+                verify_pin_limit=DEMO_LIMITS["verify_pin_limit"],
+            ),
+        )
         template = await client.templates.create(
             application.application_id, message_text="Your demo code is {{pin}}", pin_type="NUMERIC", pin_length=6
         )
@@ -152,7 +167,11 @@ def _describe(ready: dict[str, Any], args: argparse.Namespace, out: TextIO) -> N
     exports = [f"{BASE_URL_ENV}={ready['base_url']}", f"{API_KEY_ENV}={ready['api_key']}"]
     if "application_id" in ready:
         exports += [f"{APPLICATION_ID_ENV}={ready['application_id']}", f"{MESSAGE_ID_ENV}={ready['message_id']}"]
-        print_line(out, "Created a demo application and SMS/voice template. For the other commands, run:")
+        print_line(
+            out,
+            "Created a demo application (loose limits: 1000 sends a day per number, 100 verifications a second)"
+            " and SMS/voice template. For the other commands, run:",
+        )
     else:
         print_line(out, "For the other commands, run:")
     print_line(out, f"  export {' '.join(exports)}")

@@ -59,6 +59,7 @@ async def run_worker(
     api_key: str | None = None,
     base_url: str | None = None,
     client: TwoFactorClient | None = None,
+    allow_insecure_http: bool = False,
     consumer: str | None = None,
 ) -> Tally:
     """Work on a campaign until no row is left, alongside any number of other workers.
@@ -72,6 +73,8 @@ async def run_worker(
             over by another after it.
         api_key: The API key (default ``$INFOBIP_API_KEY``), unless ``client`` is given.
         base_url: The base URL (default ``$INFOBIP_BASE_URL``), unless ``client`` is given.
+        allow_insecure_http: Allow an ``http://`` base URL off loopback (as ``TwoFactorClient``'s), unless ``client``
+            is given.
         client: A client to send with (it is not closed here).
         consumer: This worker's name in the consumer group (default: host, process id and a random tag).
 
@@ -100,7 +103,7 @@ async def run_worker(
         rate = float(settings["rate"]) if settings.get("rate") else None
         burst = float(settings["burst"]) if settings.get("burst") else None
         gate = RedisGate(redis, key=state.gate_key, rate=rate, burst=burst)
-        client = client or TwoFactorClient(api_key, base_url)
+        client = client or TwoFactorClient(api_key, base_url, allow_insecure_http=allow_insecure_http)
         worker = _Worker(state, settings, client, gate, name, concurrency, lease)
         async for chunk in worker.chunks():
             await worker.send(chunk)

@@ -10,6 +10,7 @@ async with sandbox.client() as client:
 ```
 
 Sandbox choices where the real service's behaviour is not documented:
+
 - a limit hit answers 429 TOO_MANY_REQUESTS with ``Retry-After`` = whole seconds until the window frees up;
 - with ``allowMultiplePinVerifications: false``, verifying an already verified PIN answers ``verified: false``,
   ``pinError: NO_MORE_PIN_ATTEMPTS``;

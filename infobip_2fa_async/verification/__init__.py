@@ -1,16 +1,16 @@
 """Verifying a phone number: the ``Verifier`` on top of a client, so that the app and the browser never handle a
 ``pinId``.
 
-::
+```python
+from infobip_2fa_async.verification import Verifier
 
-    from infobip_2fa_async.verification import Verifier
-
-    verifier = Verifier(client, application_id=APP_ID, message_id=MESSAGE_ID)
-    challenge = await verifier.start("41793026727", purpose="login", subject=user_id)
-    ...                                                  # the browser gets challenge.id, and sends back the code
-    result = await verifier.check(challenge_id, code, purpose="login", subject=user_id)
-    if result.verified:
-        ...
+verifier = Verifier(client, application_id=APP_ID, message_id=MESSAGE_ID)
+challenge = await verifier.start("41793026727", purpose="login", subject=user_id)
+...                                                  # the browser gets challenge.id, and sends back the code
+result = await verifier.check(challenge_id, code, purpose="login", subject=user_id)
+if result.verified:
+    ...
+```
 
 - ``Verifier``: ``start``, ``resend``, ``check``, ``cancel``; challenges bound to number, purpose and subject, one PIN
   per claim (double-clicks, tabs and retries included), cool-downs and a cap on sends, honest uncertain sends, and
