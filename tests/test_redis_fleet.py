@@ -222,3 +222,63 @@ def test_the_stores_and_the_gate_share_one_way_to_connect() -> None:
         RedisVerificationStore.from_url("redis+cluster://127.0.0.1:1", name="n"),
     ):
         assert type(made._redis).__name__ == "RedisCluster"
+
+
+# --- a fresh cluster client under a burst; redis-py's slips ---
+
+
+async def test_a_burst_on_a_fresh_cluster_client_goes_to_the_right_nodes_and_raises_only_the_store_error(
+    redis_cluster_url: str,
+) -> None:
+    """redis-py decides where a command goes before its cluster client has learnt the slots: a burst on a fresh client
+    went to random nodes, drew MOVED answers, and the re-learning they set off closed connections in use (redis-py 8.1
+    raised AttributeError from inside). Every script call waits for the slots once: one call per decision, each on
+    the node that holds its keys, none rejected."""
+    nodes = await _nodes(redis_cluster_url)
+    before = [await node.info("commandstats") for node in nodes]
+    names = [f"test-{uuid.uuid4().hex}" for _ in range(6)]  # keys in several slots, on every node
+    stores = [RedisShieldStore.from_url(redis_cluster_url, name=name) for name in names]
+    try:
+        shields = [Shield(store=store, secret=SECRET, clock=lambda: 1_700_000_000.0) for store in stores]
+        outcomes = await asyncio.gather(
+            *(shield.check(f"4474001{n:05d}") for shield in shields for n in range(15)), return_exceptions=True
+        )
+        assert all(not isinstance(outcome, BaseException) for outcome in outcomes), {repr(o) for o in outcomes}
+        after = [await node.info("commandstats") for node in nodes]
+        calls = rejected = 0
+        for old, new in zip(before, after, strict=True):
+            mine, was = new.get("cmdstat_evalsha", {}), old.get("cmdstat_evalsha", {})
+            calls += mine.get("calls", 0) - was.get("calls", 0)
+            rejected += mine.get("rejected_calls", 0) - was.get("rejected_calls", 0)
+        assert (calls, rejected) == (len(outcomes), 0), "each call on its node at once: no MOVED, no second try"
+    finally:
+        for store in stores:
+            await store.reset()
+            await store.aclose()
+        for node in nodes:
+            await node.aclose()
+
+
+@pytest.mark.parametrize("slip", [AttributeError("'NoneType' object has no attribute 'writelines'"),
+                                  TypeError("'NoneType' object is not callable")])  # fmt: skip
+async def test_redis_py_failing_inside_a_call_is_the_store_being_unreachable(
+    slip: Exception, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A connection closed under a command can leave redis-py by a transport's AttributeError or TypeError (redis-py
+    issue #4287; 8.1 on a cluster above) rather than its ConnectionError: the caller still gets the store's typed
+    error, which says Redis could not be reached."""
+    import fakeredis
+
+    redis = fakeredis.FakeAsyncRedis()
+
+    async def broken(*args: Any, **kwargs: Any) -> Any:
+        raise slip
+
+    monkeypatch.setattr(redis, "evalsha", broken)
+    shield = Shield(store=RedisShieldStore(redis, name="slips"), secret=SECRET)
+    with pytest.raises(GateUnavailableError, match=r"cannot reach Redis \(ConnectionError\)") as caught:
+        await shield.check("447400123456")
+    assert isinstance(caught.value.__cause__.__cause__, type(slip))
+    gate = RedisGate(redis, key="slips", rate=10)
+    with pytest.raises(GateUnavailableError, match="cannot reach Redis"):
+        await gate.enter()

@@ -36,6 +36,7 @@ import attrs
 
 from .._exceptions import ConfigurationError, InvalidRequestError
 from .._journal import FAILED, NEW, TAKEN, Journal, Tally
+from ._connect import Script
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -157,10 +158,10 @@ class Campaign:
         self.settings_key, self.submitter_key = self.prefix + "settings", self.prefix + "submitter"
         self.gate_key = self.prefix + "gate"
         self.bind("")
-        self._claim = redis.register_script(CLAIM_SCRIPT)
-        self._outcome = redis.register_script(OUTCOME_SCRIPT)
-        self._submission = redis.register_script(SUBMISSION_SCRIPT)
-        self._states = redis.register_script(STATES_SCRIPT)
+        self._claim = Script(redis, CLAIM_SCRIPT)
+        self._outcome = Script(redis, OUTCOME_SCRIPT)
+        self._submission = Script(redis, SUBMISSION_SCRIPT)
+        self._states = Script(redis, STATES_SCRIPT)
 
     def bind(self, submission_id: str) -> None:
         """Point the row keys at submission ``submission_id``."""

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisClusterException, RedisError
 
 from .._exceptions import InvalidRequestError
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
     from redis.asyncio import Redis
     from redis.asyncio.cluster import RedisCluster
 
-__all__ = ["UNREACHABLE", "Outage", "RedisStore", "connect", "hash_tagged"]
+__all__ = ["UNREACHABLE", "Outage", "RedisStore", "Script", "connect", "hash_tagged"]
 
 logger = logging.getLogger("infobip_2fa_async")
 
@@ -127,6 +128,39 @@ def hash_tagged(key: str) -> str:
     if start >= 0 and key.find("}", start + 1) > start + 1:
         return key
     return "{" + key + "}"
+
+
+class Script:
+    """A Lua script to run on ``redis`` (redis-py's ``register_script``: EVALSHA, and EVAL when the server has not
+    seen it), made safe for a burst of calls on a fresh Redis Cluster client and for redis-py's own slips.
+
+    - A cluster client learns the cluster's slots on its first command, but redis-py decides where a command goes
+      before that: calls started together on a fresh client go to random nodes, get MOVED, and every few MOVED
+      answers make it learn the slots again, closing connections that the other calls are using (redis-py 8.1 then
+      raises ``AttributeError: 'NoneType' object has no attribute 'writelines'``). So the first call here waits for
+      ``RedisCluster.initialize()`` (one for all; concurrent callers wait for it), and every call goes to its node.
+    - A connection closed under a command can surface from redis-py as ``AttributeError`` or ``TypeError`` from the
+      transport (redis-py issue #4287) instead of its ``ConnectionError``: raised as ``ConnectionError`` here, so the
+      store's "cannot reach Redis" error is what callers see.
+    """
+
+    __slots__ = ("_ready", "_redis", "_script")
+
+    def __init__(self, redis: Any, source: str) -> None:
+        from redis.asyncio.cluster import RedisCluster
+
+        self._redis = redis
+        self._script = redis.register_script(source)
+        self._ready = not isinstance(redis, RedisCluster)
+
+    async def __call__(self, keys: Sequence[Any], args: Sequence[Any] = ()) -> Any:
+        try:
+            if not self._ready:
+                await self._redis.initialize()
+                self._ready = True
+            return await self._script(keys=keys, args=args)
+        except (AttributeError, TypeError) as slip:
+            raise RedisConnectionError(f"redis-py failed under the call: {type(slip).__name__}: {slip}") from slip
 
 
 class Outage:

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._exceptions import GateUnavailableError, InvalidRequestError
 from .._options import Sleep
-from ._connect import UNREACHABLE, Outage, connect, hash_tagged
+from ._connect import UNREACHABLE, Outage, Script, connect, hash_tagged
 from ._ranges import RESERVE_AHEAD_RANGE, check_shared_rate, in_range
 
 if TYPE_CHECKING:
@@ -145,7 +145,7 @@ class RedisGate:
         self.fail_open = bool(fail_open)
         self._redis: Any = redis
         self._owned = False
-        self._script = redis.register_script(GATE_SCRIPT)
+        self._script = Script(redis, GATE_SCRIPT)
         tag = hash_tagged(key)
         self._keys = [f"{tag}:tat", f"{tag}:pause"]
         interval = 0 if self.rate is None else round(1e6 / self.rate)

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from ..shield._decide import PASS, Check, Verdict
 from ..shield._model import ShieldUnavailableError
 from ..shield._store import PinRecord, StoreAnswer, StoreRequest
-from ._connect import UNREACHABLE, RedisStore
+from ._connect import UNREACHABLE, RedisStore, Script
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -254,7 +254,7 @@ class RedisShieldStore(RedisStore):
     def __init__(self, redis: Redis | RedisCluster, *, name: str, fail_open: bool = False) -> None:
         super().__init__(redis, name)
         self.fail_open = bool(fail_open)
-        self._script = redis.register_script(SHIELD_SCRIPT)
+        self._script = Script(redis, SHIELD_SCRIPT)
 
     @classmethod
     def from_url(

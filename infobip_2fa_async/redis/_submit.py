@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._exceptions import ConfigurationError, InvalidRequestError
 from ._campaign import GROUP, Campaign, Row
-from ._connect import UNREACHABLE
+from ._connect import UNREACHABLE, Script
 from ._ranges import check_shared_rate, in_range
 
 if TYPE_CHECKING:
@@ -141,7 +141,7 @@ async def submit_campaign(
                 "rows": "0", "expected": "" if expected is None else str(expected), "id": submission_id}  # fmt: skip
     await _create(campaign, submission_id, settings, lease_ms)
     campaign.bind(submission_id)
-    add = client.register_script(ADD_SCRIPT)
+    add = Script(client, ADD_SCRIPT)
     total, stage = 0, "reading the rows"
     try:
         for chunk in _chunks(rows, chunk_size):
@@ -160,7 +160,7 @@ async def submit_campaign(
             total += len(chunk)
             stage = "reading the rows"
         stage = "completing the submission"
-        finish = client.register_script(FINISH_SCRIPT)
+        finish = Script(client, FINISH_SCRIPT)
         if not await finish(keys=[campaign.submitter_key, campaign.settings_key], args=[submission_id]):
             raise _lost(name)
     except BaseException as error:
@@ -191,7 +191,7 @@ def _check(channel: object, application_id: object, message_id: object, expected
 
 async def _create(campaign: Campaign, submission_id: str, settings: dict[str, str], lease_ms: int) -> None:
     """Take the name for this submission, replacing an incomplete one nobody is loading and nothing was claimed of."""
-    create = campaign.redis.register_script(CREATE_SCRIPT)
+    create = Script(campaign.redis, CREATE_SCRIPT)
     fields = [item for pair in settings.items() for item in pair]
     for _ in range(5):  # another submission may take or give up the name between the read and the script
         old = await campaign.redis.hget(campaign.settings_key, "id")
@@ -232,7 +232,7 @@ def _lost(name: str) -> ConfigurationError:
 async def _withdraw(campaign: Campaign, submission_id: str, reason: str) -> None:
     """After a failure: withdraw the submission if none of its rows was claimed, else mark it failed. Best effort:
     if Redis cannot be told, the submitter's lease runs out and the submission is taken for abandoned."""
-    withdraw = campaign.redis.register_script(WITHDRAW_SCRIPT)
+    withdraw = Script(campaign.redis, WITHDRAW_SCRIPT)
     keys = [campaign.settings_key, campaign.submitter_key, campaign.chunks_key, campaign.states_key,
             campaign.journal_key]  # fmt: skip
     with contextlib.suppress(*UNREACHABLE, asyncio.CancelledError):

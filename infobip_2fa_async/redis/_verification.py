@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..verification._errors import VerificationStoreError
 from ..verification._store import ClaimAnswer, ClaimRequest, ReplaceRequest, Stored
-from ._connect import RedisStore
+from ._connect import RedisStore, Script
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -126,10 +126,10 @@ class RedisVerificationStore(RedisStore):
 
     def __init__(self, redis: Redis | RedisCluster, *, name: str) -> None:
         super().__init__(redis, name)
-        self._claim = redis.register_script(CLAIM_SCRIPT)
-        self._load = redis.register_script(LOAD_SCRIPT)
-        self._replace = redis.register_script(REPLACE_SCRIPT)
-        self._delete = redis.register_script(DELETE_SCRIPT)
+        self._claim = Script(redis, CLAIM_SCRIPT)
+        self._load = Script(redis, LOAD_SCRIPT)
+        self._replace = Script(redis, REPLACE_SCRIPT)
+        self._delete = Script(redis, DELETE_SCRIPT)
 
     @classmethod
     def from_url(
