@@ -14,9 +14,10 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from urllib.parse import urlsplit
 
+from redis.asyncio.connection import SSLConnection
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisClusterException, RedisError
 
@@ -87,13 +88,53 @@ def connect(
         if scheme in CLUSTER_SCHEMES:
             from redis.asyncio.cluster import RedisCluster
 
-            return RedisCluster.from_url(CLUSTER_SCHEMES[scheme] + url[len(scheme) :], **options)
+            cluster = RedisCluster.from_url(CLUSTER_SCHEMES[scheme] + url[len(scheme) :], **options)
+            _share_tls_contexts(cluster)
+            return cluster
         from redis.asyncio import Redis
 
-        return Redis.from_url(url, **options)
+        client = Redis.from_url(url, **options)
+        _share_tls_contexts(client)
+        return client
     except (ValueError, TypeError, LookupError, RedisError, RedisClusterException) as error:  # e.g. a database not 0
         problem = _without_password(str(error), url)
         raise InvalidRequestError("url", f"cannot be used ({type(error).__name__}: {problem}): {_shown(url)}") from None
+
+
+def _share_tls_contexts(client: Any) -> None:
+    """Make ``client``'s TLS connections share one SSL context per settings (a no-op without TLS).
+
+    redis-py before 8.2 (the newest for Python 3.10 is 8.1) builds an SSL context for every connection it opens,
+    loading the CA bundle each time: 30 to 50 ms of CPU apiece with OpenSSL 3.0, so a burst of 40 calls on a fresh
+    client spent seconds on contexts alone and ran past its connect timeout (a shield that fails closed then refused
+    every send of a cold start). The connection class
+    of the client's pool (each cluster node's) becomes ``SharedContextSSLConnection``.
+    """
+    pools: list[Any] = [getattr(client, "connection_pool", None)]
+    nodes = getattr(client, "nodes_manager", None)
+    if nodes is not None:  # a cluster: the nodes it knows, and the settings of those it will find
+        pools += list(getattr(nodes, "startup_nodes", {}).values())
+        settings = getattr(nodes, "connection_kwargs", None)
+        if isinstance(settings, dict) and settings.get("connection_class") is SSLConnection:
+            settings["connection_class"] = SharedContextSSLConnection
+    for pool in pools:
+        if getattr(pool, "connection_class", None) is SSLConnection:
+            pool.connection_class = SharedContextSSLConnection
+
+
+class SharedContextSSLConnection(SSLConnection):
+    """redis-py's TLS connection, its SSL context (CA bundle loaded, settings applied) shared by every connection with
+    the same TLS settings in this process instead of made anew for each."""
+
+    _shared: ClassVar[dict[tuple[str, ...], Any]] = {}
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        made = self.ssl_context
+        names = [name for name in getattr(type(made), "__slots__", ()) if name != "context"]
+        if names:  # the settings are known: connections with the same ones share the first one's context
+            key = tuple(repr(getattr(made, name, None)) for name in names)
+            self.ssl_context = self._shared.setdefault(key, made)
 
 
 def _password(url: str) -> str | None:
