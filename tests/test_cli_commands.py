@@ -133,6 +133,7 @@ async def test_off_loopback_the_sandbox_command_makes_up_a_key_and_prints_a_usab
     async with sandbox_command("--host", "0.0.0.0") as ready:  # noqa: S104
         assert ready["api_key"] != "sandbox-key"
         assert len(ready["api_key"]) >= 24
+        assert ready["api_key"].isalnum(), "pasted after --api-key, a key starting with '-' would read as an option"
         assert ready["base_url"].startswith("http://127.0.0.1:")
         code, _, err = await run_cli(
             "applications", "list", "--base-url", ready["base_url"], "--api-key", ready["api_key"]

@@ -119,7 +119,8 @@ async def serve(args: argparse.Namespace, out: TextIO, err: TextIO | None = None
     """Serve the sandbox over HTTP until cancelled; 1 (and one line on ``err``) when it cannot listen."""
     from ..sandbox import DEFAULT_API_KEY, Sandbox
 
-    key = args.api_key or (DEFAULT_API_KEY if is_loopback(args.host) else secrets.token_urlsafe(24))
+    # Hex, not token_urlsafe: a key starting with "-" (1 in 64) would read as an option in `--api-key KEY`.
+    key = args.api_key or (DEFAULT_API_KEY if is_loopback(args.host) else secrets.token_hex(24))
     sandbox = Sandbox(api_keys=(key,), seed=args.seed)
     async with contextlib.AsyncExitStack() as stack:
         try:
