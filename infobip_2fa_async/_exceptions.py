@@ -3,25 +3,39 @@
 The whole hierarchy:
 
     InfobipError                      base of everything below
-    ├── ConfigurationError            the client cannot be built (no API key, bad base URL, ...)
-    ├── InvalidRequestError           bad arguments, raised before anything is sent (also a ValueError)
-    ├── ApiError                      the server answered with an HTTP error status
+    ├── ConfigurationError            the client cannot be built (no API key,
+    │                                 bad base URL, ...)
+    ├── InvalidRequestError           bad arguments, raised before anything is
+    │                                 sent (also a ValueError)
+    ├── ApiError                      the server answered with an HTTP error
+    │   │                             status
     │   ├── BadRequestError           400
     │   ├── AuthenticationError       401
     │   ├── PermissionDeniedError     403
     │   ├── NotFoundError             404
-    │   ├── RateLimitError            429 (retry_after in seconds, or None): a throttle, waited out together
-    │   │   └── QuotaExceededError    429 with a long Retry-After: a quota is spent until resets_at
+    │   ├── RateLimitError            429 (retry_after in seconds, or None): a
+    │   │   │                         throttle, waited out together
+    │   │   └── QuotaExceededError    429 with a long Retry-After: a quota is
+    │   │                             spent until resets_at
     │   └── ServerError               5xx
-    ├── TransportError                no HTTP answer was received (maybe_sent says if it may have arrived)
-    │   ├── RequestNotSentError       connect failure, connect or pool timeout, TLS, proxy: it never left
-    │   └── RequestMaybeSentError     read/write timeout, dropped connection: it may have been processed
-    ├── ResponseDecodeError           a 2xx answer whose body is not the JSON the operation promises
-    │   └── ResponseTooLargeError     a 2xx answer larger than the client's max_response_bytes
-    ├── DeadlineExceededError         the call's deadline ran out (last_error is the failure before it)
-    ├── GateUnavailableError          a shared gate (Redis) could not be reached: nothing was sent
-    │   └── ShieldUnavailableError    the abuse shield's store (Redis) could not be reached: nothing was sent
-    └── SendRefusedError              the abuse shield refused to send a PIN (reason, retry_after)
+    ├── TransportError                no HTTP answer was received (maybe_sent
+    │   │                             says if it may have arrived)
+    │   ├── RequestNotSentError       connect failure, connect or pool timeout,
+    │   │                             TLS, proxy: it never left
+    │   └── RequestMaybeSentError     read/write timeout, dropped connection:
+    │                                 it may have been processed
+    ├── ResponseDecodeError           a 2xx answer whose body is not the JSON
+    │   │                             the operation promises
+    │   └── ResponseTooLargeError     a 2xx answer larger than the client's
+    │                                 max_response_bytes
+    ├── DeadlineExceededError         the call's deadline ran out (last_error
+    │                                 is the failure before it)
+    ├── GateUnavailableError          a shared gate (Redis) could not be
+    │   │                             reached: nothing was sent
+    │   └── ShieldUnavailableError    the abuse shield's store (Redis) could
+    │                                 not be reached: nothing was sent
+    └── SendRefusedError              the abuse shield refused to send a PIN
+                                      (reason, retry_after)
 
 An HTTP status with no class of its own (409, 422, ...) raises plain ``ApiError``.
 Messages never carry the API key or a PIN.

@@ -2,12 +2,18 @@
 
 ```python
 from infobip_2fa_async import TwoFactorClient
-from infobip_2fa_async.auth import ApiKey, BasicAuth, IbssoToken, OAuth2ClientCredentials
+from infobip_2fa_async.auth import (
+    ApiKey, BasicAuth, IbssoToken, OAuth2ClientCredentials
+)
 
-TwoFactorClient(auth=ApiKey("..."))                   # Authorization: App ... (the default, from $INFOBIP_API_KEY)
-TwoFactorClient(auth=BasicAuth("user", "password"))   # Authorization: Basic base64(user:password)
-TwoFactorClient(auth=IbssoToken("..."))               # Authorization: IBSSO ... (a session made elsewhere)
-TwoFactorClient(auth=OAuth2ClientCredentials("id", "secret"))  # a bearer token from /auth/1/oauth2/token
+# Authorization: App ... (the default, from $INFOBIP_API_KEY)
+TwoFactorClient(auth=ApiKey("..."))
+# Authorization: Basic base64(user:password)
+TwoFactorClient(auth=BasicAuth("user", "password"))
+# Authorization: IBSSO ... (a session made elsewhere)
+TwoFactorClient(auth=IbssoToken("..."))
+# a bearer token from /auth/1/oauth2/token
+TwoFactorClient(auth=OAuth2ClientCredentials("id", "secret"))
 ```
 
 With no ``api_key=`` and no ``auth=``, a client reads the environment (``auth_from_env``): ``INFOBIP_API_KEY``,

@@ -169,7 +169,8 @@ async def test_the_cli_section_runs_as_written_from_a_fresh_sandbox_demo(page: s
     async with sandbox_command("--demo") as ready:
         env = demo_environment(ready)
         pin_id = ""
-        commands = [line for line in cli_block.splitlines() if line.strip()]
+        # a command continued with a backslash is one line
+        commands = [line for line in cli_block.replace("\\\n", " ").splitlines() if line.strip()]
         assert len(commands) >= 6
         for line in commands:
             command, _, comment = line.partition("#")

@@ -4,9 +4,16 @@
 sandbox = Sandbox()
 async with sandbox.client() as client:
     app = await client.applications.create(name="Login")
-    template = await client.templates.create(app.application_id, message_text="Code: {{pin}}", pin_type="NUMERIC")
-    sent = await client.send_pin(application_id=app.application_id, message_id=template.message_id, to="41793026727")
-    assert (await client.verify_pin(sent.pin_id, sandbox.last_pin("41793026727"))).verified
+    template = await client.templates.create(
+        app.application_id, message_text="Code: {{pin}}", pin_type="NUMERIC"
+    )
+    sent = await client.send_pin(
+        application_id=app.application_id,
+        message_id=template.message_id,
+        to="41793026727",
+    )
+    pin = sandbox.last_pin("41793026727")
+    assert (await client.verify_pin(sent.pin_id, pin)).verified
 ```
 
 Sandbox choices where the real service's behaviour is not documented:

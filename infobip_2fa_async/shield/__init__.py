@@ -3,16 +3,19 @@
 ```python
 from infobip_2fa_async.shield import Requester, SendRefusedError, Shield
 
-shield = Shield()                                   # the default rules, in this process
+shield = Shield()  # the default rules, in this process
 try:
     await shield.check("+44 7700 900123", requester=Requester(ip=client_ip))
-except SendRefusedError as refused:                 # refused.reason: which rule; refused.retry_after
-    ...
-sent = await client.send_pin(application_id=..., message_id=..., to="447700900123")
-await shield.sent(sent.pin_id, "447700900123")      # for its resends: shield.check_resend(pin_id, ...)
+except SendRefusedError as refused:
+    ...  # refused.reason: which rule; refused.retry_after
+sent = await client.send_pin(
+    application_id=..., message_id=..., to="447700900123"
+)
+# for its resends: shield.check_resend(pin_id, ...)
+await shield.sent(sent.pin_id, "447700900123")
 ...
 if (await client.verify_pin(sent.pin_id, pin)).verified:
-    await shield.verified("447700900123")           # a conversion, for the breaker
+    await shield.verified("447700900123")  # a conversion, for the breaker
 ```
 
 - ``Shield``: decides per number, per requester (IP, user, session, device), per prefix, per country and number

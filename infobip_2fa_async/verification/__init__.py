@@ -5,9 +5,13 @@
 from infobip_2fa_async.verification import Verifier
 
 verifier = Verifier(client, application_id=APP_ID, message_id=MESSAGE_ID)
-challenge = await verifier.start("41793026727", purpose="login", subject=user_id)
-...                                                  # the browser gets challenge.id, and sends back the code
-result = await verifier.check(challenge_id, code, purpose="login", subject=user_id)
+challenge = await verifier.start(
+    "41793026727", purpose="login", subject=user_id
+)
+...  # the browser gets challenge.id, and sends back the code
+result = await verifier.check(
+    challenge_id, code, purpose="login", subject=user_id
+)
 if result.verified:
     ...
 ```
