@@ -7,7 +7,7 @@ a network and the same whichever backend sent the request.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
@@ -51,15 +51,56 @@ _ERROR_CLASSES: dict[int, type[ApiError]] = {
 }
 
 
-#: One encoder for every body: ``json.dumps`` with any non-default argument builds a new encoder per call.
-_ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+def _compact_json() -> Callable[[object], str]:
+    """Compact JSON text of a value, by one encoder made once.
+
+    ``json.dumps`` (and ``JSONEncoder.encode``) builds its C encoder, and a closure, anew on every call; made once here
+    (no circular-reference check: bodies are trees the converter built), a body costs the encoding alone. Where the C
+    encoder is missing or takes other arguments, the pure-Python one, made once too.
+    """
+    fallback = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, check_circular=False)
+    make: Any = getattr(json.encoder, "c_make_encoder", None)
+    try:
+        encoder = make(None, fallback.default, json.encoder.encode_basestring, None, ":", ",", False, False, True)
+    except TypeError:  # None, or a signature of another Python
+        return fallback.encode
+
+    def encode(value: object) -> str:
+        return "".join(encoder(value, 0))
+
+    return encode
+
+
+_ENCODE = _compact_json()
+
+
+_SCAN: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+
+# The converter's hook for each model, looked up once (``converter.structure`` dispatches on every call).
+_STRUCTURE: dict[Any, Callable[[Any, Any], Any]] = {}
+_UNSTRUCTURE: dict[Any, Callable[[Any], Any]] = {}
+
+
+def _parse_json(text: str) -> Any:
+    """``json.loads(text)``, without its two whitespace matches and its checks of arguments on a document that starts
+    and ends with its value (every answer the API sends); anything else goes through ``json.loads`` itself, which
+    skips the whitespace or raises its ``JSONDecodeError``."""
+    try:
+        value, end = _SCAN(text, 0)
+    except StopIteration:  # nothing that starts a value at 0: whitespace first, or not JSON
+        return json.loads(text)
+    if end != len(text):  # whitespace after the value, or more than one value
+        return json.loads(text)
+    return value
 
 
 def encode_body(body: object | None) -> bytes | None:
     """Serialize a body model to compact JSON bytes (None stays None: no body is sent)."""
     if body is None:
         return None
-    return _ENCODE(converter.unstructure(body)).encode()
+    kind = type(body)
+    unstructure = _UNSTRUCTURE.get(kind) or _UNSTRUCTURE.setdefault(kind, converter.get_unstructure_hook(kind))
+    return _ENCODE(unstructure(body)).encode()
 
 
 def parse_retry_after(value: str | None, now: float) -> float | None:
@@ -168,7 +209,7 @@ def decode_response(request: ApiRequest[T], status_code: int, content: bytes) ->
     try:
         # JSON travels as UTF-8 (RFC 8259, 8.1); decoded here, json.loads skips guessing the encoding. Bad UTF-8 is a
         # UnicodeDecodeError, a ValueError: "not JSON" as well.
-        data = json.loads(content.decode("utf-8-sig" if content[:3] == b"\xef\xbb\xbf" else "utf-8"))
+        data = _parse_json(content.decode("utf-8-sig" if content[:3] == b"\xef\xbb\xbf" else "utf-8"))
     except (ValueError, RecursionError):
         problem = "it is not JSON (or nested too deeply to read)"
     else:
@@ -178,7 +219,9 @@ def decode_response(request: ApiRequest[T], status_code: int, content: bytes) ->
             problem = f"expected a JSON object, got {type(data).__name__}"
         else:
             try:
-                return converter.structure(data, request.response_type)
+                kind = request.response_type
+                structure = _STRUCTURE.get(kind) or _STRUCTURE.setdefault(kind, converter.get_structure_hook(kind))
+                return structure(data, kind)  # type: ignore[no-any-return]
             except Exception as error:  # cattrs reports every mismatch as some Exception subclass
                 problem = decode_problem(error)
     raise ResponseDecodeError(

@@ -45,3 +45,38 @@ async def test_an_answer_that_is_not_utf8_is_a_decode_error_that_was_carried_out
         with pytest.raises(ResponseDecodeError, match="not JSON") as caught:
             await client.send_pin(**SEND, max_retries=0)
     assert caught.value.maybe_sent is True
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        json.dumps(SENT_JSON), "  " + json.dumps(SENT_JSON) + "\r\n", json.dumps(SENT_JSON, indent=2),
+        '{"pinId": "P", "to": "41793026727", "ncStatus": "NC_DESTINATION_REACHABLE", "smsStatus": "MESSAGE_SENT"}\n',
+    ],
+    ids=["compact", "whitespace around", "indented", "a trailing newline"],
+)  # fmt: skip
+async def test_an_answer_is_read_whatever_whitespace_surrounds_it(text: str) -> None:
+    async with make_client(lambda request: httpx.Response(200, content=text.encode())) as client:
+        assert (await client.send_pin(**SEND)).pin_id in (PIN_ID, "P")
+
+
+@pytest.mark.parametrize(
+    "text", ["", "   ", "{", json.dumps(SENT_JSON) + "{}", json.dumps(SENT_JSON) + " x", "[1,]", "<html></html>"]
+)
+async def test_what_is_not_one_json_document_is_a_decode_error(text: str) -> None:
+    async with make_client(lambda request: httpx.Response(200, content=text.encode())) as client:
+        with pytest.raises(ResponseDecodeError, match="not JSON"):
+            await client.send_pin(**SEND, max_retries=0)
+
+
+def test_bodies_encode_as_json_dumps_does_for_every_kind_of_value() -> None:
+    from infobip_2fa_async._protocol import _ENCODE
+
+    values = [
+        {"a": 1, "b": [1, 2.5, None, True, False], "c": 'é"\n\u2028', "d": {}, "e": []}, [1, "x"], "text", 7, None,
+        {"placeholders": {"name": "Zoë 李", "code": "0042"}},
+    ]  # fmt: skip
+    for value in values:
+        assert _ENCODE(value) == json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        _ENCODE({"a": object()})
