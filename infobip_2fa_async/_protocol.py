@@ -76,8 +76,9 @@ _ENCODE = _compact_json()
 
 _SCAN: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 
-# The converter's hook for each model, looked up once (``converter.structure`` dispatches on every call).
-_STRUCTURE: dict[Any, Callable[[Any, Any], Any]] = {}
+# The converter's hook for each model, looked up once (``converter.structure`` dispatches on every call), and
+# whether the answer must be a JSON object (an attrs model).
+_STRUCTURE: dict[Any, tuple[Callable[[Any, Any], Any], bool]] = {}
 _UNSTRUCTURE: dict[Any, Callable[[Any], Any]] = {}
 
 
@@ -215,12 +216,14 @@ def decode_response(request: ApiRequest[T], status_code: int, content: bytes) ->
     else:
         if request.unwrap is not None and isinstance(data, dict) and request.unwrap in data:
             data = data[request.unwrap]
-        if attrs.has(request.response_type) and not isinstance(data, dict):
+        kind = request.response_type
+        structure, model = _STRUCTURE.get(kind) or _STRUCTURE.setdefault(
+            kind, (converter.get_structure_hook(kind), attrs.has(kind))
+        )
+        if model and not isinstance(data, dict):
             problem = f"expected a JSON object, got {type(data).__name__}"
         else:
             try:
-                kind = request.response_type
-                structure = _STRUCTURE.get(kind) or _STRUCTURE.setdefault(kind, converter.get_structure_hook(kind))
                 return structure(data, kind)  # type: ignore[no-any-return]
             except Exception as error:  # cattrs reports every mismatch as some Exception subclass
                 problem = decode_problem(error)
