@@ -107,8 +107,8 @@ def _share_tls_contexts(client: Any) -> None:
     redis-py before 8.2 (the newest for Python 3.10 is 8.1) builds an SSL context for every connection it opens,
     loading the CA bundle each time: 30 to 50 ms of CPU apiece with OpenSSL 3.0, so a burst of 40 calls on a fresh
     client spent seconds on contexts alone and ran past its connect timeout (a shield that fails closed then refused
-    every send of a cold start). The connection class
-    of the client's pool (each cluster node's) becomes ``SharedContextSSLConnection``.
+    every send of a cold start). A CA bundle replaced on disk is read by processes started after it. The connection
+    class of the client's pool (each cluster node's) becomes ``SharedContextSSLConnection``.
     """
     pools: list[Any] = [getattr(client, "connection_pool", None)]
     nodes = getattr(client, "nodes_manager", None)
