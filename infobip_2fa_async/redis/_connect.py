@@ -28,13 +28,16 @@ if TYPE_CHECKING:
     from redis.asyncio import Redis
     from redis.asyncio.cluster import RedisCluster
 
-__all__ = ["UNREACHABLE", "Outage", "RedisStore", "Script", "connect", "hash_tagged"]
+__all__ = ["SLIPS", "UNREACHABLE", "Outage", "RedisStore", "Script", "connect", "hash_tagged"]
 
 logger = logging.getLogger("infobip_2fa_async")
 
 #: What a Redis that cannot be reached raises: redis-py's errors (a cluster with no node reachable raises
 #: ``RedisClusterException``, which is not a ``RedisError``) and the socket's own.
 UNREACHABLE = (RedisError, RedisClusterException, OSError)
+#: What redis-py lets out of a command when a connection is closed under it, instead of its ConnectionError
+#: (redis-py issue #4287; 8.1 on a cluster re-learning its slots): taken as Redis being unreachable.
+SLIPS = (AttributeError, TypeError)
 
 CLUSTER_SCHEMES = {"redis+cluster": "redis", "rediss+cluster": "rediss"}
 SCHEMES = ("redis", "rediss", "unix", *CLUSTER_SCHEMES)
@@ -200,7 +203,7 @@ class Script:
                 await self._redis.initialize()
                 self._ready = True
             return await self._script(keys=keys, args=args)
-        except (AttributeError, TypeError) as slip:
+        except SLIPS as slip:
             raise RedisConnectionError(f"redis-py failed under the call: {type(slip).__name__}: {slip}") from slip
 
 

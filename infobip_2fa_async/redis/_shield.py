@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from ..shield._decide import PASS, Check, Verdict
 from ..shield._model import ShieldUnavailableError
 from ..shield._store import PinRecord, StoreAnswer, StoreRequest
-from ._connect import UNREACHABLE, RedisStore, Script
+from ._connect import SLIPS, UNREACHABLE, RedisStore, Script
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -340,7 +340,7 @@ class RedisShieldStore(RedisStore):
         self.calls += 1
         try:
             await self._redis.set(space + pin_key, value, px=lifetime)
-        except UNREACHABLE as error:
+        except (*UNREACHABLE, *SLIPS) as error:  # after a send: never raise, whatever redis-py lets out
             unavailable = ShieldUnavailableError(
                 f"the shield {self.name!r} cannot reach Redis ({type(error).__name__})"
             )
