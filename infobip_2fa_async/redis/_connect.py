@@ -14,19 +14,17 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar
 from urllib.parse import urlsplit
 
+from redis.asyncio import Redis
+from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.connection import SSLConnection
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisClusterException, RedisError
 
 from .._exceptions import InvalidRequestError
 from ._ranges import TIMEOUT_RANGE, in_range
-
-if TYPE_CHECKING:
-    from redis.asyncio import Redis
-    from redis.asyncio.cluster import RedisCluster
 
 __all__ = ["SLIPS", "UNREACHABLE", "Outage", "RedisStore", "Script", "connect", "hash_tagged"]
 
@@ -89,13 +87,9 @@ def connect(
         options["ssl_ca_certs"] = os.fspath(ssl_ca_certs)
     try:
         if scheme in CLUSTER_SCHEMES:
-            from redis.asyncio.cluster import RedisCluster
-
             cluster = RedisCluster.from_url(CLUSTER_SCHEMES[scheme] + url[len(scheme) :], **options)
             _share_tls_contexts(cluster)
             return cluster
-        from redis.asyncio import Redis
-
         client = Redis.from_url(url, **options)
         _share_tls_contexts(client)
         return client
@@ -191,8 +185,6 @@ class Script:
     __slots__ = ("_ready", "_redis", "_script")
 
     def __init__(self, redis: Any, source: str) -> None:
-        from redis.asyncio.cluster import RedisCluster
-
         self._redis = redis
         self._script = redis.register_script(source)
         self._ready = not isinstance(redis, RedisCluster)
