@@ -256,7 +256,9 @@ async def test_four_processes_share_one_rate(fleet_url: str) -> None:
     assert len(slots) == 600
     assert _busiest_second(slots) <= 201, f"{_busiest_second(slots)} slots in one second"
     out_at = sorted(at for result in results for at in result["out_at"])
-    assert _busiest_second(out_at) <= 205, "only the scheduling delay of a late wake-up on top"
+    # Up to 5% more (210): on 2 cores under another test run, late wake-ups bunched 207 into one second while the
+    # gate's slots held 201. A sender leaving before its slot would show far more.
+    assert _busiest_second(out_at) <= 210, "only the scheduling delay of a late wake-up on top"
     for times in (slots, out_at):
         steady = times[len(times) // 10 : -len(times) // 10]
         assert (len(steady) - 1) / (steady[-1] - steady[0]) >= 190
