@@ -4,6 +4,14 @@ Why: at 64 concurrent sends httpx's own transport spends milliseconds of CPU per
 and even on an aiohttp transport the httpx request/response layer costs more than the whole aiohttp request.
 benchmarks/RESULTS.md has the figures.
 
+A request goes through aiohttp's connector (pool, DNS cache, TLS, connect timeouts and errors) and its response
+parser, not through ``ClientSession.request``: the request's head is written as bytes made from headers joined once,
+and the answer is read from the connection's parser. ``ClientSession.request`` spends about twice the CPU of
+everything else in a send (request and response objects, cookie jar, timers, traces, middlewares: about 290,000
+instructions of the 440,000 a plain aiohttp POST takes; benchmarks/RESULTS.md). The session's path is still taken
+through a proxy, and when ``ClientSession._request`` is replaced (aioresponses mocks aiohttp that way), so that a mock
+of aiohttp still sees every request.
+
 aiohttp's own decompression is off: ``BodyReader`` decodes gzip and deflate with a cap, as on the httpx backend.
 Proxies come from ``_connection`` (not aiohttp's ``trust_env``), so both backends pick the same one.
 """
@@ -16,16 +24,31 @@ from collections.abc import Mapping
 from typing import Any
 
 import aiohttp
+from aiohttp.client_reqrep import ClientRequest
+from aiohttp.http_exceptions import HttpProcessingError
 from yarl import URL
 
 from ._base import RawResponse, Timeouts
-from ._body import BodyReader
+from ._body import BodyReader, announced_length
+from ._compat import time_limit
 from ._errors import NoAnswer, connect_failure, other_event_loop
 
 __all__ = ["AiohttpBackend", "classify_aiohttp_error", "client_timeout"]
 
 #: How long a resolved host name is reused before it is looked up again, in seconds.
 DNS_CACHE_SECONDS = 300
+
+#: The encodings ``BodyReader`` decodes, and so the only ones asked for (aiohttp's own default adds br and zstd when
+#: their packages are installed).
+ACCEPT_ENCODING = "gzip, deflate"
+
+# As in aiohttp's ClientSession: a request on a pooled connection that the server had closed is sent once more on a
+# new one for these methods only (a POST that may have arrived is not); and these carry no "Content-Length: 0".
+_IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
+_NO_BODY = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+_WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
+#: Origins kept (scheme, host and port: a client talks to one, its token endpoint to the same or one more).
+_ORIGINS_KEPT = 16
 
 # Checked in this order: the first matching class decides. (not sent?, reason)
 _CLASSES: tuple[tuple[type[BaseException], bool, str], ...] = (
@@ -109,8 +132,13 @@ class AiohttpBackend:
         self._ssl = ssl_context
         self._proxy = proxy
         self._session: aiohttp.ClientSession | None = None
+        self._connector: aiohttp.TCPConnector | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
+        self._client_timeout = client_timeout(timeouts)
+        self._fields = _header_fields(headers, None)  # the header lines every request carries
+        self._last_extra: tuple[dict[str, str], bytes] = ({}, self._fields)  # the last per-call headers, joined
+        self._origins: dict[str, tuple[ClientRequest, bytes]] = {}
 
     @property
     def is_closed(self) -> bool:
@@ -125,13 +153,15 @@ class AiohttpBackend:
             ttl_dns_cache=DNS_CACHE_SECONDS,
             ssl=self._ssl,
         )
+        self._connector = connector
         self._session = aiohttp.ClientSession(
-            headers=self._headers,
+            headers={"Accept-Encoding": ACCEPT_ENCODING, **self._headers},
             connector=connector,
-            timeout=client_timeout(self._timeouts),
+            timeout=self._client_timeout,
             skip_auto_headers=("User-Agent",),
             auto_decompress=False,
             trust_env=False,
+            cookie_jar=aiohttp.DummyCookieJar(),  # an API answer's cookies are not kept, on either path
         )
         return self._session
 
@@ -142,35 +172,170 @@ class AiohttpBackend:
         session = self._session or self._open()
         if asyncio.get_running_loop() is not self._loop:
             raise other_event_loop()
-        kwargs: dict[str, Any] = {}
-        if timeouts is not self._timeouts and timeouts != self._timeouts:
-            kwargs["timeout"] = client_timeout(timeouts)
-        if self._proxy is not None:
-            kwargs["proxy"] = self._proxy
-        if headers is not None:  # merged over the session's own by aiohttp
-            kwargs["headers"] = headers
+        same = timeouts is self._timeouts or timeouts == self._timeouts
         try:
+            if self._proxy is None and (aiohttp.ClientSession._request is _GENUINE[0] or _genuine_session_request()):
+                limits = self._client_timeout if same else client_timeout(timeouts)
+                async with time_limit(limits.total):
+                    return await self._send(method, url, body, limits, headers)
+            kwargs: dict[str, Any] = {} if same else {"timeout": client_timeout(timeouts)}
+            if self._proxy is not None:
+                kwargs["proxy"] = self._proxy
+            if headers is not None:  # merged over the session's own by aiohttp
+                kwargs["headers"] = headers
             async with session.request(
                 method, URL(url, encoded=True), data=body, allow_redirects=False, **kwargs
             ) as response:
-                encoding = response.headers.get("Content-Encoding")
-                length = response.content_length
-                if encoding is None and length is not None and length <= self._cap:  # the usual answer: one read
-                    return RawResponse(response.status, response.headers, await response.read())
-                reader = BodyReader(encoding, self._cap, length)
-                if reader.problem is None:
-                    async for chunk in response.content.iter_any():
-                        if not reader.feed(chunk):
-                            break
-                body, problem = reader.result()
-                if problem is not None:
-                    response.close()  # the rest stays unread: the connection cannot be reused
-                return RawResponse(response.status, response.headers, body, problem)
+                return await self._read(response.status, response.headers, response.content, response.close)
         except (aiohttp.ClientError, asyncio.TimeoutError) as error:
             raise classify_aiohttp_error(error, url.partition(":")[0].lower()) from error
+        except HttpProcessingError as error:  # an answer the parser refused: as ClientSession reports it
+            raise NoAnswer(False, "connection_dropped", error) from error
+        except Unsendable as error:  # found before a byte was written
+            raise NoAnswer(True, "protocol_error", error) from error
+
+    async def _send(
+        self,
+        method: str,
+        url: str,
+        body: bytes | None,
+        limits: aiohttp.ClientTimeout,
+        headers: Mapping[str, str] | None,
+    ) -> RawResponse:
+        """The request written on a connection from aiohttp's pool, and its answer read from the connection's parser."""
+        end = url.find("/", url.find("//") + 2)  # the library's URLs are "scheme://host[:port]/path[?query]"
+        key_request, host = self._origin(url[:end] if end > 0 else url, url)
+        target = _checked(url[end:] if end > 0 else "/", "the request's path")
+        if headers is None:
+            fields = self._fields
+        elif headers == self._last_extra[0]:  # a bearer token is the same for many requests: joined once
+            fields = self._last_extra[1]
+        else:
+            fields = _header_fields(self._headers, headers)
+            self._last_extra = (dict(headers), fields)
+        if body is not None:
+            head = b"%s %s HTTP/1.1\r\nHost: %s\r\n%sContent-Length: %d\r\n\r\n" % (
+                method.encode(), target.encode(), host, fields, len(body))  # fmt: skip
+            data = head + body
+        elif method in _NO_BODY:
+            data = b"%s %s HTTP/1.1\r\nHost: %s\r\n%s\r\n" % (method.encode(), target.encode(), host, fields)
+        else:
+            data = b"%s %s HTTP/1.1\r\nHost: %s\r\n%sContent-Length: 0\r\n\r\n" % (
+                method.encode(), target.encode(), host, fields)  # fmt: skip
+        connector = self._connector
+        assert connector is not None
+        again = method in _IDEMPOTENT
+        while True:
+            try:
+                connection = await connector.connect(key_request, [], limits)
+            except asyncio.TimeoutError as error:  # the connector's own connect timeout, named as ClientSession does
+                raise aiohttp.ConnectionTimeoutError(f"Connection timeout to host {url}") from error
+            protocol, transport = connection.protocol, connection.transport
+            try:
+                if protocol is None or transport is None or transport.is_closing():
+                    raise aiohttp.ClientOSError("the pooled connection closed before the request was written")
+                protocol.set_response_params(read_until_eof=True, auto_decompress=False, read_timeout=limits.sock_read)
+                transport.write(data)
+                protocol.start_timeout()
+                message, payload = await protocol.read()
+                while 100 <= message.code < 200 and message.code != 101:  # an interim answer: the real one follows
+                    message, payload = await protocol.read()
+            except (aiohttp.ClientOSError, aiohttp.ServerDisconnectedError):
+                connection.close()
+                if not again:
+                    raise
+                again = False
+                continue
+            except BaseException:
+                connection.close()
+                raise
+            try:
+                response = await self._read(message.code, message.headers, payload, connection.close)
+            except BaseException:
+                connection.close()
+                raise
+            connection.release()  # back to the pool, unless the answer said to close it
+            return response
+
+    async def _read(self, status: int, headers: Any, content: aiohttp.StreamReader, close: Any) -> RawResponse:
+        """The answer's body, read up to the cap (``close`` drops the connection when the rest stays unread)."""
+        encoding = headers.get("Content-Encoding")
+        length = announced_length(headers.get("Content-Length"))
+        if encoding is None and length is not None and length <= self._cap:  # the usual answer: one read
+            return RawResponse(status, headers, await content.read())
+        reader = BodyReader(encoding, self._cap, length)
+        if reader.problem is None:
+            async for chunk in content.iter_any():
+                if not reader.feed(chunk):
+                    break
+        body, problem = reader.result()
+        if problem is not None:
+            close()  # the rest stays unread: the connection cannot be reused
+        return RawResponse(status, headers, body, problem)
+
+    def _origin(self, origin: str, url: str) -> tuple[ClientRequest, bytes]:
+        """For a scheme, host and port: a request that aiohttp's pool keys connections by, and the Host header."""
+        known = self._origins.get(origin)
+        if known is None:
+            if len(self._origins) >= _ORIGINS_KEPT:
+                self._origins.clear()
+            assert self._loop is not None
+            try:
+                key_request = ClientRequest("GET", URL(origin + "/", encoded=True), loop=self._loop)
+            except ValueError as error:
+                raise aiohttp.InvalidURL(url) from error
+            host = key_request.headers["Host"]
+            known = self._origins[origin] = (key_request, _checked(host, "the host name").encode("latin-1"))
+        return known
 
     async def aclose(self) -> None:
         """Close the session and its connections."""
         self._closed = True
         if self._session is not None:
             await self._session.close()
+
+
+#: aiohttp's own ``ClientSession._request``, once seen in place (a mock such as aioresponses replaces it).
+_GENUINE: list[Any] = [None]
+
+
+def _genuine_session_request() -> bool:
+    """Whether ``ClientSession._request`` is aiohttp's own, not a mock's: while a mock replaces it, requests go
+    through the session so that the mock sees them (even when the mock was on before this module was imported)."""
+    current = aiohttp.ClientSession._request
+    if _GENUINE[0] is None and (current.__module__, current.__qualname__) == (
+        "aiohttp.client",
+        "ClientSession._request",
+    ):
+        _GENUINE[0] = current
+    return current is _GENUINE[0]
+
+
+class Unsendable(ValueError):
+    """A request target or header that would break the request's head (a line break or NUL): nothing is written."""
+
+
+def _checked(text: str, what: str) -> str:
+    """A request target, header name or value, refused if it could end its line (as aiohttp refuses it).
+
+    ``what`` names it in the error; the text itself is not quoted (a header's value may be a key or a token).
+    """
+    if "\r" in text or "\n" in text or "\x00" in text:
+        raise Unsendable(f"{what} holds a line break or a NUL character; nothing was sent")
+    return text
+
+
+def _header_fields(headers: Mapping[str, str], extra: Mapping[str, str] | None) -> bytes:
+    """The header lines of a request (Host and Content-Length apart), ``extra`` replacing same-named ones.
+
+    Accept-Encoding is added (as ``BodyReader`` decodes) unless given.
+    """
+    merged = {name.lower(): (name, value) for name, value in headers.items()}
+    if extra:
+        merged.update((name.lower(), (name, value)) for name, value in extra.items())
+    merged.setdefault("accept-encoding", ("Accept-Encoding", ACCEPT_ENCODING))
+    merged.pop("host", None)
+    merged.pop("content-length", None)
+    lines = (f"{_checked(name, 'a header name')}: {_checked(value, f'the value of header {name}')}\r\n"
+             for name, value in merged.values())  # fmt: skip
+    return "".join(lines).encode("latin-1")
