@@ -19,6 +19,9 @@ SEND = {
     "to": "41793026727",
 }
 SEND_BYTES = json.dumps(SEND).encode()
+PIN_ID = "9C817C6F8AF3D48F9FE553282AFA2B67"
+VERIFY_PATH = f"/2fa/2/pin/{PIN_ID}/verify"
+VERIFY_BYTES = json.dumps({"pin": "1234"}).encode()
 HEADERS = {"Authorization": f"App {API_KEY}", "Content-Type": "application/json", "Accept": "application/json"}
 
 
@@ -93,15 +96,17 @@ async def httpx_on_aiohttp(base_url: str, requests: int, concurrency: int) -> No
         await _closed_loop(requests, concurrency, one)
 
 
-async def raw_aiohttp(base_url: str, requests: int, concurrency: int) -> None:
-    """aiohttp.ClientSession with a connector as large as the concurrency."""
+async def raw_aiohttp(
+    base_url: str, requests: int, concurrency: int, path: str = "/2fa/2/pin", body: bytes = SEND_BYTES
+) -> None:
+    """aiohttp.ClientSession with a connector as large as the concurrency (``path`` and ``body``: a verify instead)."""
     import aiohttp
 
     connector = aiohttp.TCPConnector(limit=max(100, concurrency))
     async with aiohttp.ClientSession(base_url=base_url, headers=HEADERS, connector=connector) as session:
 
         async def one() -> Any:
-            async with session.post("/2fa/2/pin", data=SEND_BYTES) as response:
+            async with session.post(path, data=body) as response:
                 response.raise_for_status()
                 assert json.loads(await response.read())["pinId"]
 

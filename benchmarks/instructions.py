@@ -4,6 +4,7 @@ machine CPU time moves by ±30% from run to run; instruction counts do not).
     python benchmarks/instructions.py                                     # this checkout
     python benchmarks/instructions.py --tree /tmp/baseline --tree .       # before (``git worktree add``) and after
     python benchmarks/instructions.py --in-process ...                    # the library's own path alone
+    python benchmarks/instructions.py --operation verify_pin ...          # verify_pin instead of send_pin
 
 For each tree and each variant (no hooks; one hook that overrides every event and does nothing), a fresh client
 process imports the library from that tree (``PYTHONPATH``) and sends PINs under ``valgrind --tool=callgrind``:
@@ -38,7 +39,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from measure import start_server  # noqa: E402
-from server import SENT  # noqa: E402
+from server import SENT, VERIFIED  # noqa: E402
 
 VARIANTS = {"none": "no hooks", "noop": "a no-op hook on every event"}
 #: Not the library: raw aiohttp doing the same POST and JSON parse (``contestants.raw_aiohttp``), the floor its own I/O
@@ -47,6 +48,8 @@ RAW = {"aiohttp": "raw aiohttp, the same POST and JSON parse"}
 SIZES = {"server": (1000, 4000), "in-process": (1000, 3000)}
 WARM_UP = {"server": 640, "in-process": 200}
 CONCURRENCY = 64
+#: What is measured: the call, and the canned answer of the in-process backend.
+OPERATIONS = {"send_pin": SENT, "verify_pin": VERIFIED}
 
 
 class Answering:
@@ -54,8 +57,8 @@ class Answering:
 
     is_closed = False
 
-    def __init__(self, raw_response: Any) -> None:
-        self.answer = raw_response(200, {"content-type": "application/json"}, SENT)
+    def __init__(self, raw_response: Any, body: bytes = SENT) -> None:
+        self.answer = raw_response(200, {"content-type": "application/json"}, body)
 
     async def send(self, *request: Any) -> Any:
         return self.answer
@@ -64,14 +67,18 @@ class Answering:
         pass
 
 
-async def _send(base_url: str | None, requests: int, variant: str) -> None:
-    """Inside the measured process: a warm-up, then ``requests`` sends (to ``base_url``, ``CONCURRENCY`` at a time;
-    without one, in-process one at a time)."""
+async def _send(base_url: str | None, requests: int, variant: str, operation: str = "send_pin") -> None:
+    """Inside the measured process: a warm-up, then ``requests`` calls of ``operation`` (to ``base_url``,
+    ``CONCURRENCY`` at a time; without one, in-process one at a time)."""
     import contestants
 
+    verify = operation == "verify_pin"
     if variant in RAW:
         assert base_url is not None, "raw aiohttp is measured against the server"
-        await contestants.raw_aiohttp(base_url, WARM_UP["server"] + requests, CONCURRENCY)
+        path, body = (
+            (contestants.VERIFY_PATH, contestants.VERIFY_BYTES) if verify else ("/2fa/2/pin", contestants.SEND_BYTES)
+        )
+        await contestants.raw_aiohttp(base_url, WARM_UP["server"] + requests, CONCURRENCY, path, body)
         return
 
     from infobip_2fa_async import Hook, TwoFactorClient
@@ -88,6 +95,9 @@ async def _send(base_url: str | None, requests: int, variant: str) -> None:
     async with TwoFactorClient(contestants.API_KEY, base_url, hooks=hooks) as client:
 
         async def one() -> None:
+            if verify:
+                assert (await client.verify_pin(contestants.PIN_ID, "1234")).verified
+                return
             sent = await client.send_pin(application_id=send["applicationId"], message_id=send["messageId"],
                                          to=send["to"])  # fmt: skip
             assert sent.pin_id
@@ -98,7 +108,7 @@ async def _send(base_url: str | None, requests: int, variant: str) -> None:
             transport = client._transport
             # The client's backend, or, where respx is installed, the one inside the wrapper that watches for it.
             holder = transport.backend if hasattr(transport.backend, "backend") else transport
-            holder.backend = Answering(RawResponse)
+            holder.backend = Answering(RawResponse, OPERATIONS[operation])
             for _ in range(WARM_UP["in-process"] + requests):
                 await one()
             return
@@ -106,12 +116,12 @@ async def _send(base_url: str | None, requests: int, variant: str) -> None:
         await contestants._closed_loop(requests, CONCURRENCY, one)
 
 
-def count(tree: Path, variant: str, base_url: str | None, requests: int) -> int:
+def count(tree: Path, variant: str, base_url: str | None, requests: int, operation: str = "send_pin") -> int:
     """Instructions of one client process (callgrind's total)."""
     environment = {**os.environ, "PYTHONPATH": str(tree), "PYTHONHASHSEED": "0"}  # the same dict layouts each run
     server = ["--base-url", base_url] if base_url else []
     command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, str(Path(__file__)),
-               "--child", variant, "--requests", str(requests), *server]  # fmt: skip
+               "--child", variant, "--requests", str(requests), "--operation", operation, *server]  # fmt: skip
     taskset = ["taskset", "-c", "1"] if shutil.which("taskset") and (os.cpu_count() or 1) > 1 else []
     done = subprocess.run([*taskset, *command], capture_output=True, text=True, check=True, env=environment)
     return int(re.search(r"Collected : (\d+)", done.stderr)[1])  # type: ignore[index]
@@ -123,12 +133,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--variant", choices=sorted({**VARIANTS, **RAW}), action="append", help="only these variants")
     parser.add_argument("--repeat", type=int, default=3, help="measurements of each figure")
     parser.add_argument("--in-process", action="store_true", help="the library alone, on a backend that answers")
+    parser.add_argument("--operation", choices=sorted(OPERATIONS), default="send_pin", help="the call measured")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--base-url", help=argparse.SUPPRESS)
     parser.add_argument("--requests", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        asyncio.run(_send(args.base_url, args.requests, args.child))
+        asyncio.run(_send(args.base_url, args.requests, args.child, args.operation))
         return 0
     if shutil.which("valgrind") is None:
         raise SystemExit("valgrind is not on PATH: apt-get install valgrind (Debian)")
@@ -137,17 +148,19 @@ def main(argv: list[str] | None = None) -> int:
     mode = "in-process" if args.in_process else "server"
     if mode == "in-process" and any(variant in RAW for variant in chosen):
         parser.error("raw aiohttp is measured against the server: leave out --in-process")
-    per_request = measure(trees, chosen, mode, args.repeat)
-    print(f"| tree | variant | instructions per send_pin ({mode}), median (min-max) |\n|---|---|---|")
+    per_request = measure(trees, chosen, mode, args.repeat, args.operation)
+    print(f"| tree | variant | instructions per {args.operation} ({mode}), median (min-max) |\n|---|---|---|")
     for (tree, variant), values in per_request.items():
         label = {**VARIANTS, **RAW}[variant]
         print(f"| {tree} | {label} | {statistics.median(values):,.0f} ({min(values):,}-{max(values):,}) |")
     return 0
 
 
-def measure(trees: list[Path], variants: list[str], mode: str, repeat: int) -> dict[tuple[Path, str], list[int]]:
+def measure(
+    trees: list[Path], variants: list[str], mode: str, repeat: int, operation: str = "send_pin"
+) -> dict[tuple[Path, str], list[int]]:
     """Instructions per request of each tree and variant (raw aiohttp: once, whatever the trees), ``repeat`` times,
-    interleaved; ``mode`` is ``"server"`` or ``"in-process"``."""
+    interleaved; ``mode`` is ``"server"`` or ``"in-process"``; ``operation`` the call (``OPERATIONS``)."""
     small_size, large_size = SIZES[mode]
     pairs = [(tree, variant) for tree in trees for variant in variants if variant not in RAW]
     pairs += [(trees[0], variant) for variant in variants if variant in RAW]
@@ -156,9 +169,9 @@ def measure(trees: list[Path], variants: list[str], mode: str, repeat: int) -> d
     try:
         for _ in range(repeat):
             for tree, variant in per_request:
-                small, large = (count(tree, variant, base_url, size) for size in (small_size, large_size))
+                small, large = (count(tree, variant, base_url, size, operation) for size in (small_size, large_size))
                 per_request[tree, variant].append((large - small) // (large_size - small_size))
-                print(f"{tree} {variant}: {per_request[tree, variant][-1]:,}", file=sys.stderr, flush=True)
+                print(f"{tree} {variant} {operation}: {per_request[tree, variant][-1]:,}", file=sys.stderr, flush=True)
     finally:
         if server is not None:
             server.terminate()

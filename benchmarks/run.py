@@ -11,11 +11,12 @@ What it measures (``measure.py``), each as a ratio against a baseline measured i
 2. the library's own CPU per ``send_pin`` on an in-process ``httpx.MockTransport`` against raw httpx doing the
    same request and JSON parse;
 3. ``import infobip_2fa_async`` against ``import httpx`` (``python -X importtime``, fresh interpreters);
-4. instructions per ``send_pin`` at concurrency 64 against raw aiohttp doing the same POST and JSON parse, counted by
-   callgrind (``instructions.py``): the one figure here that does not move with the machine's noise. It needs
-   valgrind (``apt-get install valgrind``); without it, or with ``--smoke``, it is skipped with a note.
+4. instructions per ``send_pin`` and per ``verify_pin`` at concurrency 64 against raw aiohttp doing the same POST and
+   JSON parse, counted by callgrind (``instructions.py``): the one figure here that does not move with the machine's
+   noise. It needs valgrind (``apt-get install valgrind``); without it, or with ``--smoke``, it is skipped with a note.
 
-Writes ``benchmarks/results/<date>.json`` and a markdown table, and puts the table in ``benchmarks/RESULTS.md``.
+Writes ``benchmarks/results/<date>.json`` (``<date>-<time>.json`` when that day already has one) and a markdown
+table, and puts the table in ``benchmarks/RESULTS.md``.
 """
 
 from __future__ import annotations
@@ -70,9 +71,13 @@ def main(argv: list[str] | None = None) -> int:
         print("Instructions per send: skipped, valgrind is not installed (apt-get install valgrind)", flush=True)
     else:
         print("Instructions per send (callgrind)", flush=True)
-        per_request = instructions.measure([ROOT], ["none", "aiohttp"], "server", 1 if args.rounds < 3 else 3)
-        counted = {variant: values for (_, variant), values in per_request.items()}
-    date = datetime.now(timezone.utc).strftime("%Y-%m-%d")
+        counted = {}
+        for operation, prefix in (("send_pin", ""), ("verify_pin", "verify_pin:")):
+            repeat = 1 if args.rounds < 3 else 3
+            per_request = instructions.measure([ROOT], ["none", "aiohttp"], "server", repeat, operation)
+            counted.update({prefix + variant: values for (_, variant), values in per_request.items()})
+    now = datetime.now(timezone.utc)
+    date = now.strftime("%Y-%m-%d")
     result = {
         "date": date,
         "command": command,
@@ -94,6 +99,8 @@ def main(argv: list[str] | None = None) -> int:
         table = ""
     args.out.mkdir(parents=True, exist_ok=True)
     stem = f"{date}-smoke" if args.smoke else date
+    if not args.smoke and (args.out / f"{stem}.json").exists():  # an earlier run that day stays
+        stem = now.strftime("%Y-%m-%d-%H%M")
     (args.out / f"{stem}.json").write_text(json.dumps(result, indent=2))
     if table:
         (args.out / f"{stem}.md").write_text(table)

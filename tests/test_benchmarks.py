@@ -42,10 +42,10 @@ def test_the_harness_smoke_run_measures_every_contestant_and_target(tmp_path: Pa
             ("sdk-64", 64), ("library", 1), ("sdk-1", 1)} <= from_run  # fmt: skip
     assert all(sample["per_second"] > 0 and sample["client_cpu_us"] > 0 for sample in result["samples"])
     targets = result["evaluation"]["targets"]
-    assert len(targets) == 4
+    assert len(targets) == 6  # 4, and library / raw aiohttp at concurrency 64 and 1
     assert all(isinstance(check["passed"], bool) for check in targets)
     table = result_file.with_suffix(".md").read_text()
-    assert table.count("| PASS |") + table.count("| FAIL |") == 4
+    assert table.count("| PASS |") + table.count("| FAIL |") == 6
     assert result["instructions_per_send"] is None, "callgrind is skipped in a smoke run"
     assert "Instructions per send: skipped" in output.stdout
     assert "PASS" in output.stdout or "FAIL" in output.stdout
@@ -58,14 +58,18 @@ def test_instructions_per_send_are_a_target_when_counted() -> None:
     finally:
         sys.path.remove(str(RUN.parent))
     timings = {"library": [1.0], "raw-httpx": [1.0]}, {"infobip_2fa_async": [1.0], "httpx": [1.0]}
-    within = report.evaluate([], *timings, {"none": [600_000, 590_000, 595_000], "aiohttp": [500_000]})
-    grown = report.evaluate([], *timings, {"none": [720_000], "aiohttp": [500_000]})
-    (kept,) = [check for check in within["targets"] if "callgrind" in check["target"]]
+    within = report.evaluate([], *timings, {"none": [330_000, 320_000, 325_000], "aiohttp": [500_000],
+                                            "verify_pin:none": [510_000], "verify_pin:aiohttp": [500_000]})  # fmt: skip
+    grown = report.evaluate([], *timings, {"none": [530_000], "aiohttp": [500_000]})
+    kept = {check["target"].split()[2]: check for check in within["targets"] if "callgrind" in check["target"]}
     (lost,) = [check for check in grown["targets"] if "callgrind" in check["target"]]
-    assert kept["ratio"] == 595_000 / 500_000
-    assert kept["passed"] is True
-    assert lost["passed"] is False
-    assert within["instructions_per_send"]["none"]["median"] == 595_000
+    assert kept["send_pin"]["ratio"] == 325_000 / 500_000
+    assert kept["send_pin"]["passed"] is True
+    assert kept["verify_pin"]["ratio"] == 510_000 / 500_000
+    assert kept["verify_pin"]["passed"] is True
+    assert lost["ratio"] == 530_000 / 500_000
+    assert lost["passed"] is False  # 6% over raw aiohttp is past the bound (1.05)
+    assert within["instructions_per_send"]["none"]["median"] == 325_000
 
 
 def test_the_bulk_benchmark_runs_at_tiny_sizes(tmp_path: Path) -> None:
