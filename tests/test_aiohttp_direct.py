@@ -32,6 +32,7 @@ class Server:
     def __init__(self, answer: Callable[[int, int, dict[str, Any]], Awaitable[bytes | None]] | None = None) -> None:
         self.requests: list[dict[str, Any]] = []
         self.connections = 0
+        self.writers: list[asyncio.StreamWriter] = []  # one per connection: a test may write on an idle one
         self._answer = answer or self.ok
 
     @staticmethod
@@ -42,6 +43,7 @@ class Server:
     async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         connection = self.connections
         self.connections += 1
+        self.writers.append(writer)
         try:
             while True:
                 try:
@@ -303,3 +305,58 @@ def test_a_mock_of_aiohttp_on_before_the_library_is_imported_still_sees_its_requ
     command = [sys.executable, "-c", MOCKED_BEFORE_IMPORT]
     done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=True)  # noqa: S603
     assert json.loads(done.stdout.splitlines()[-1]) == [["GET", "https://api.infobip.com/2fa/2/applications"]]
+
+
+async def test_a_stray_answer_on_an_idle_connection_is_never_read_as_the_next_requests() -> None:
+    """A server may write on an idle kept-alive connection (a 408 before it closes it): the next send must not take
+    that for its answer (a send that went out, read as refused, could be sent again). The connection is dropped
+    before a byte is written, and the send goes out once, on a new one."""
+    server = Server()
+    async with server as base_url, TwoFactorClient("k", base_url) as client:
+        await client.send_pin(application_id="A", message_id="M", to="41793026727")
+        (idle,) = server.writers
+        idle.write(b"HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\n\r\n")  # unasked, on the idle connection
+        await idle.drain()
+        for _ in range(50):  # the event loop reads the stray bytes into the idle connection
+            await asyncio.sleep(0)
+        sent = await client.send_pin(application_id="A", message_id="M", to="41793026727")
+    assert sent.pin_id == "P1"
+    assert len(server.requests) == 2
+    assert server.connections == 2
+
+
+async def test_a_head_answer_has_no_body_whatever_its_content_length() -> None:
+    async def answer(number: int, connection: int, request: dict[str, Any]) -> bytes | None:
+        if request["line"].startswith("HEAD"):
+            return b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n"  # the length a GET would have; no body follows
+        return await Server.ok(number, connection, request)
+
+    server = Server(answer)
+    async with server as base_url:
+        sender = backend()
+        try:
+            head = await sender.send("HEAD", base_url + "/x", None, TIMEOUTS)
+            after = await sender.send("POST", base_url + "/2fa/2/pin", b"{}", TIMEOUTS)
+        finally:
+            await sender.aclose()
+    assert (head.status, head.content) == (200, b"")
+    assert after.content == ANSWER
+    assert server.connections == 1  # the HEAD's connection went back to the pool whole
+
+
+async def test_a_header_value_http_cannot_carry_is_refused_without_quoting_it() -> None:
+    server = Server()
+    async with server as base_url:
+        sender = backend()
+        try:
+            with pytest.raises(NoAnswer) as refused:
+                await sender.send("POST", base_url + "/x", b"{}", TIMEOUTS, {"Authorization": "Bearer s3cr€t"})
+        finally:
+            await sender.aclose()
+    assert (refused.value.not_sent, refused.value.reason) == (True, "protocol_error")
+    detail = refused.value.detail
+    assert isinstance(detail, Exception)
+    assert "Latin-1" in str(detail)
+    assert "s3cr" not in str(detail)
+    assert detail.__context__ is None  # the encoding error, which holds the header text, is not kept either
+    assert server.requests == []

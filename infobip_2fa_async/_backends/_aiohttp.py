@@ -47,6 +47,9 @@ ACCEPT_ENCODING = "gzip, deflate"
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
 _NO_BODY = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 _WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
+#: Connections dropped in a row before a request is written on one (closed, or holding a stray answer) before the
+#: request gives up, not sent: a server that closes each connection at once would otherwise be dialled forever.
+_UNUSABLE_KEPT = 16
 #: Origins kept (scheme, host and port: a client talks to one, its token endpoint to the same or one more).
 _ORIGINS_KEPT = 16
 
@@ -204,7 +207,8 @@ class AiohttpBackend:
     ) -> RawResponse:
         """The request written on a connection from aiohttp's pool, and its answer read from the connection's parser."""
         end = url.find("/", url.find("//") + 2)  # the library's URLs are "scheme://host[:port]/path[?query]"
-        key_request, host = self._origin(url[:end] if end > 0 else url, url)
+        origin = url[:end] if end > 0 else url
+        key_request, host = self._origin(origin, url)
         target = _checked(url[end:] if end > 0 else "/", "the request's path")
         if headers is None:
             fields = self._fields
@@ -225,20 +229,32 @@ class AiohttpBackend:
         connector = self._connector
         assert connector is not None
         again = method in _IDEMPOTENT
+        unusable = 0
         while True:
-            try:
+            try:  # aiohttp (3.10.11 on) bounds waiting for the pool and connecting by the timeout's connect
                 connection = await connector.connect(key_request, [], limits)
-            except asyncio.TimeoutError as error:  # the connector's own connect timeout, named as ClientSession does
-                raise aiohttp.ConnectionTimeoutError(f"Connection timeout to host {url}") from error
+            except asyncio.TimeoutError as error:  # named as ClientSession names it, without the path and query
+                raise aiohttp.ConnectionTimeoutError(f"Connection timeout to host {origin}") from error
             protocol, transport = connection.protocol, connection.transport
+            if protocol is None or transport is None or transport.is_closing() or protocol.should_close:
+                # A pooled connection that closed, or that holds an answer nobody asked for (a stray 408 on an idle
+                # connection): dropped before a byte is written, so even a POST is safe on the next one.
+                connection.close()
+                unusable += 1
+                if unusable > _UNUSABLE_KEPT:
+                    raise NoAnswer(True, "connect_error", f"the server closed {unusable} connections before a request "
+                                   "could be written on one")  # fmt: skip
+                continue
             try:
-                if protocol is None or transport is None or transport.is_closing():
-                    raise aiohttp.ClientOSError("the pooled connection closed before the request was written")
-                protocol.set_response_params(read_until_eof=True, auto_decompress=False, read_timeout=limits.sock_read)
+                protocol.set_response_params(
+                    skip_payload=method == "HEAD", read_until_eof=True, auto_decompress=False,
+                    read_timeout=limits.sock_read,
+                )  # fmt: skip
                 transport.write(data)
                 protocol.start_timeout()
                 message, payload = await protocol.read()
                 while 100 <= message.code < 200 and message.code != 101:  # an interim answer: the real one follows
+                    protocol.start_timeout()  # (its end stopped the read timer)
                     message, payload = await protocol.read()
             except (aiohttp.ClientOSError, aiohttp.ServerDisconnectedError):
                 connection.close()
@@ -285,7 +301,7 @@ class AiohttpBackend:
             except ValueError as error:
                 raise aiohttp.InvalidURL(url) from error
             host = key_request.headers["Host"]
-            known = self._origins[origin] = (key_request, _checked(host, "the host name").encode("latin-1"))
+            known = self._origins[origin] = (key_request, _encoded(_checked(host, "the host name"), "the host name"))
         return known
 
     async def aclose(self) -> None:
@@ -338,4 +354,13 @@ def _header_fields(headers: Mapping[str, str], extra: Mapping[str, str] | None) 
     merged.pop("content-length", None)
     lines = (f"{_checked(name, 'a header name')}: {_checked(value, f'the value of header {name}')}\r\n"
              for name, value in merged.values())  # fmt: skip
-    return "".join(lines).encode("latin-1")
+    return _encoded("".join(lines), "a header")
+
+
+def _encoded(text: str, what: str) -> bytes:
+    """Header text as bytes (Latin-1, as HTTP/1.1 allows); anything else is refused, without quoting it."""
+    try:
+        return text.encode("latin-1")
+    except UnicodeEncodeError:
+        pass  # raised below, outside this block: the encoding error (which holds the text) is not kept as context
+    raise Unsendable(f"{what} holds a character HTTP headers cannot carry (not Latin-1); nothing was sent")
