@@ -1,6 +1,9 @@
 """The core retry and error behaviour holds on every backend the library offers, over a real 127.0.0.1 socket.
 
-- ``aiohttp``: the default (``TwoFactorClient()`` with neither ``http_client`` nor ``transport``);
+- ``aiohttp``: the default (``TwoFactorClient()`` with neither ``http_client`` nor ``transport``), which writes its
+  requests on aiohttp's pooled connections itself;
+- ``aiohttp-session`` (the ``served`` tests): the same backend on the path it takes through a proxy or under a mock
+  of aiohttp, through ``aiohttp.ClientSession.request``;
 - ``httpx``: httpx's own transport (``transport=httpx.AsyncHTTPTransport()``), as with any ``http_client=``.
 """
 
@@ -53,14 +56,33 @@ class Served:
     ) -> None:
         self.sandbox, self.client, self.send, self.sleep, self.backend = sandbox, client, send, sleep, backend
 
+    def extra(self) -> dict[str, Any]:
+        """The keyword arguments of another client on the same backend."""
+        return BACKENDS[self.backend.removesuffix("-session")]()
 
-@pytest.fixture(params=sorted(BACKENDS))
-async def served(request: pytest.FixtureRequest) -> AsyncIterator[Served]:
+
+def through_aiohttps_session(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Replace ``ClientSession._request`` with a wrapper, as a mock of aiohttp does: the default backend then sends
+    through the session. Returns the requests the wrapper saw."""
+    seen: list[str] = []
+    original = aiohttp.ClientSession._request
+
+    async def watching(self: aiohttp.ClientSession, method: str, url: Any, **kwargs: Any) -> Any:
+        seen.append(method)
+        return await original(self, method, url, **kwargs)
+
+    monkeypatch.setattr(aiohttp.ClientSession, "_request", watching)
+    return seen
+
+
+@pytest.fixture(params=[*sorted(BACKENDS), "aiohttp-session"])
+async def served(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Served]:
     hang = asyncio.Event()  # what slow faults wait for: never set, so a slow answer never comes
     sandbox = Sandbox(sleep=lambda _: hang.wait())
     sleep = RecordingSleep()
+    seen = through_aiohttps_session(monkeypatch) if request.param == "aiohttp-session" else None
     async with sandbox.serve() as server:
-        extra = BACKENDS[request.param]()
+        extra = BACKENDS[request.param.removesuffix("-session")]()
         async with TwoFactorClient(
             server.api_key, server.base_url, sleep=sleep, retry=RetryPolicy(jitter=False), **extra
         ) as client:
@@ -68,6 +90,8 @@ async def served(request: pytest.FixtureRequest) -> AsyncIterator[Served]:
             template = await client.templates.create(app.application_id, message_text="{{pin}}", pin_type="NUMERIC")
             send = {"application_id": app.application_id, "message_id": template.message_id, "to": PHONE}
             yield Served(sandbox, client, send, sleep, request.param)
+    if seen is not None:
+        assert seen, "the session path was taken"
 
 
 async def test_send_and_verify(served: Served) -> None:
@@ -101,7 +125,7 @@ async def test_a_500_after_processing_is_not_retried_by_default(served: Served) 
 async def test_a_500_is_retried_with_retry_unsafe(served: Served) -> None:
     served.sandbox.faults.script(Fault.server_error(502), match=SEND_PIN)
     policy = RetryPolicy(retry_unsafe=True, jitter=False)
-    extra = BACKENDS[served.backend]()
+    extra = served.extra()
     async with TwoFactorClient(
         "sandbox-key", served.client.base_url, sleep=served.sleep, retry=policy, **extra
     ) as unsafe:
