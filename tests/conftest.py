@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import httpx
 import pytest
 import respx
@@ -183,3 +184,17 @@ def fleet_url(request: pytest.FixtureRequest) -> str:
     """Each deployment the scale-out promises hold on: one Redis, a Redis Cluster, a Redis over TLS."""
     return str(request.getfixturevalue({"one": "redis_url", "cluster": "redis_cluster_url",
                                         "tls": "redis_tls_url"}[request.param]))  # fmt: skip
+
+
+def through_aiohttps_session(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Replace ``ClientSession._request`` with a wrapper, as a mock of aiohttp does: the default backend then sends
+    through the session. Returns the requests the wrapper saw."""
+    seen: list[str] = []
+    original = aiohttp.ClientSession._request
+
+    async def watching(self: aiohttp.ClientSession, method: str, url: Any, **kwargs: Any) -> Any:
+        seen.append(method)
+        return await original(self, method, url, **kwargs)
+
+    monkeypatch.setattr(aiohttp.ClientSession, "_request", watching)
+    return seen

@@ -9,13 +9,14 @@ import ssl
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import aiohttp
 import pytest
 
 from infobip_2fa_async import RequestMaybeSentError, TwoFactorClient
 from infobip_2fa_async._backends import NoAnswer, plain_timeouts
 from infobip_2fa_async._backends._aiohttp import AiohttpBackend
 from infobip_2fa_async._options import attempt_timeout
+
+from .conftest import through_aiohttps_session
 
 ANSWER = b'{"pinId": "P1", "to": "41793026727", "ncStatus": "NC_DESTINATION_REACHABLE", "smsStatus": "MESSAGE_SENT"}'
 HEADERS = {"Accept": "application/json", "Content-Type": "application/json", "Authorization": "App k"}
@@ -111,14 +112,7 @@ async def test_the_direct_path_puts_on_the_wire_what_aiohttps_session_puts(monke
     async with direct as base_url:
         await send_each_way(base_url)
 
-    seen: list[str] = []
-    original = aiohttp.ClientSession._request
-
-    async def watching(self: aiohttp.ClientSession, method: str, url: Any, **kwargs: Any) -> Any:
-        seen.append(f"{method} {url}")
-        return await original(self, method, url, **kwargs)
-
-    monkeypatch.setattr(aiohttp.ClientSession, "_request", watching)
+    seen = through_aiohttps_session(monkeypatch)
     through_session = Server()
     async with through_session as session_url:
         await send_each_way(session_url)

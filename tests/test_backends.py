@@ -38,7 +38,7 @@ from infobip_2fa_async._options import attempt_timeout
 from infobip_2fa_async._retry import NOT_SENT_REASONS
 from infobip_2fa_async.sandbox import Fault, Sandbox
 
-from .conftest import SENT_JSON, RecordingSleep
+from .conftest import SENT_JSON, RecordingSleep, through_aiohttps_session
 
 PHONE = "41793026727"
 SEND_PIN = r"^POST /2fa/2/pin$"
@@ -59,20 +59,6 @@ class Served:
     def extra(self) -> dict[str, Any]:
         """The keyword arguments of another client on the same backend."""
         return BACKENDS[self.backend.removesuffix("-session")]()
-
-
-def through_aiohttps_session(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Replace ``ClientSession._request`` with a wrapper, as a mock of aiohttp does: the default backend then sends
-    through the session. Returns the requests the wrapper saw."""
-    seen: list[str] = []
-    original = aiohttp.ClientSession._request
-
-    async def watching(self: aiohttp.ClientSession, method: str, url: Any, **kwargs: Any) -> Any:
-        seen.append(method)
-        return await original(self, method, url, **kwargs)
-
-    monkeypatch.setattr(aiohttp.ClientSession, "_request", watching)
-    return seen
 
 
 @pytest.fixture(params=[*sorted(BACKENDS), "aiohttp-session"])

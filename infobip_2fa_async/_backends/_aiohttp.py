@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import aiohttp
@@ -46,7 +46,6 @@ ACCEPT_ENCODING = "gzip, deflate"
 # new one for these methods only (a POST that may have arrived is not); and these carry no "Content-Length: 0".
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
 _NO_BODY = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
-_WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
 #: Connections dropped in a row before a request is written on one (closed, or holding a stray answer) before the
 #: request gives up, not sent: a server that closes each connection at once would otherwise be dialled forever.
 _UNUSABLE_KEPT = 16
@@ -208,7 +207,7 @@ class AiohttpBackend:
         """The request written on a connection from aiohttp's pool, and its answer read from the connection's parser."""
         end = url.find("/", url.find("//") + 2)  # the library's URLs are "scheme://host[:port]/path[?query]"
         origin = url[:end] if end > 0 else url
-        key_request, host = self._origin(origin, url)
+        key_request, host = self._origin(origin)
         target = _checked(url[end:] if end > 0 else "/", "the request's path")
         if headers is None:
             fields = self._fields
@@ -218,14 +217,11 @@ class AiohttpBackend:
             fields = _header_fields(self._headers, headers)
             self._last_extra = (dict(headers), fields)
         if body is not None:
-            head = b"%s %s HTTP/1.1\r\nHost: %s\r\n%sContent-Length: %d\r\n\r\n" % (
-                method.encode(), target.encode(), host, fields, len(body))  # fmt: skip
-            data = head + body
-        elif method in _NO_BODY:
-            data = b"%s %s HTTP/1.1\r\nHost: %s\r\n%s\r\n" % (method.encode(), target.encode(), host, fields)
+            length = b"Content-Length: %d\r\n" % len(body)
         else:
-            data = b"%s %s HTTP/1.1\r\nHost: %s\r\n%sContent-Length: 0\r\n\r\n" % (
-                method.encode(), target.encode(), host, fields)  # fmt: skip
+            length = b"" if method in _NO_BODY else b"Content-Length: 0\r\n"
+        data = b"%s %s HTTP/1.1\r\nHost: %s\r\n%s%s\r\n%s" % (
+            method.encode(), target.encode(), host, fields, length, body or b"")  # fmt: skip
         connector = self._connector
         assert connector is not None
         again = method in _IDEMPOTENT
@@ -273,7 +269,9 @@ class AiohttpBackend:
             connection.release()  # back to the pool, unless the answer said to close it
             return response
 
-    async def _read(self, status: int, headers: Any, content: aiohttp.StreamReader, close: Any) -> RawResponse:
+    async def _read(
+        self, status: int, headers: Any, content: aiohttp.StreamReader, close: Callable[[], None]
+    ) -> RawResponse:
         """The answer's body, read up to the cap (``close`` drops the connection when the rest stays unread)."""
         encoding = headers.get("Content-Encoding")
         length = announced_length(headers.get("Content-Length"))
@@ -289,7 +287,7 @@ class AiohttpBackend:
             close()  # the rest stays unread: the connection cannot be reused
         return RawResponse(status, headers, body, problem)
 
-    def _origin(self, origin: str, url: str) -> tuple[ClientRequest, bytes]:
+    def _origin(self, origin: str) -> tuple[ClientRequest, bytes]:
         """For a scheme, host and port: a request that aiohttp's pool keys connections by, and the Host header."""
         known = self._origins.get(origin)
         if known is None:
@@ -299,7 +297,7 @@ class AiohttpBackend:
             try:
                 key_request = ClientRequest("GET", URL(origin + "/", encoded=True), loop=self._loop)
             except ValueError as error:
-                raise aiohttp.InvalidURL(url) from error
+                raise aiohttp.InvalidURL(origin) from error  # the origin only: a query may hold a phone number
             host = key_request.headers["Host"]
             known = self._origins[origin] = (key_request, _encoded(_checked(host, "the host name"), "the host name"))
         return known
