@@ -129,6 +129,7 @@ async def test_the_direct_path_puts_on_the_wire_what_aiohttps_session_puts(monke
     tokens = [as_sent(request)[1]["authorization"] for request in direct.requests[3:]]
     assert tokens == ["Bearer t", "Bearer t", "Bearer t", "Bearer renewed"]  # per call, over the client's own
     assert as_sent(direct.requests[4])[1]["content-type"] == "application/json"  # the form's was for that call only
+    assert all(as_sent(request)[1]["accept-encoding"] == "gzip, deflate" for request in direct.requests)  # decodable
     assert "content-length" not in as_sent(direct.requests[1])[1]  # a GET without a body says nothing of one
     assert as_sent(direct.requests[2])[1]["content-length"] == "0"  # a DELETE without a body says 0, as aiohttp
 
